@@ -1,0 +1,22 @@
+//! locksim's locking designs: one module per design (its server models and
+//! its client), the protected resource, and the registry by name.
+//!
+//! Every design follows a public reference and says in its module doc which
+//! one and what it simplifies.
+
+pub mod cache;
+pub mod lock;
+pub mod params;
+pub mod resource;
+
+use lock::Design;
+
+/// Every registered design, in the order `locksim list` shows them.
+pub fn designs() -> &'static [&'static dyn Design] {
+    &[&cache::CacheDesign]
+}
+
+/// The design called `name`.
+pub fn design(name: &str) -> Option<&'static dyn Design> {
+    designs().iter().copied().find(|d| d.name() == name)
+}

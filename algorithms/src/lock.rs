@@ -1,0 +1,77 @@
+//! The lock client interface every lock-based design implements, and the
+//! design registry's trait (DESIGN.md, "Extension points").
+//!
+//! A design is configured once from validated parameters ([`Design::configure`]),
+//! then deployed into each seed's world ([`Deployment::deploy`]), which adds its
+//! servers and returns a [`Connector`] that gives every client node its own
+//! [`LockClient`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sim::world::{NodeCtx, World};
+
+use crate::params::{ParamSpec, Params};
+
+/// A future a lock client returns; clients run on one node, so no `Send`.
+pub type LockFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// How long an acquire may keep trying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcquireMode {
+    /// One attempt; return at once.
+    Try,
+    /// Retry until this much time has passed on the client's clock.
+    Timeout(Duration),
+    /// Retry until acquired.
+    Blocking,
+}
+
+/// The outcome of an acquire (Jepsen's ok / fail / info).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acquired {
+    /// The client holds the lock; `token` is its fencing token, if the design issues one.
+    Held { token: Option<u64> },
+    /// The lock is held by someone else (or the attempt gave up): definitely not held.
+    Busy,
+    /// No answer: the lock may or may not be held by this client.
+    Unknown,
+}
+
+/// The outcome of a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Released {
+    Released,
+    /// The lock was no longer this client's (it had expired or been taken).
+    NotHeld,
+    /// No answer.
+    Unknown,
+}
+
+pub trait LockClient {
+    fn acquire(&mut self, mode: AcquireMode) -> LockFuture<'_, Acquired>;
+    fn release(&mut self) -> LockFuture<'_, Released>;
+}
+
+/// Gives each client node its own lock client.
+pub trait Connector: Send + Sync {
+    fn connect(&self, ctx: &NodeCtx) -> Box<dyn LockClient>;
+}
+
+/// A configured design, ready to be deployed into any number of worlds.
+pub trait Deployment: Send + Sync {
+    /// Add the design's servers to `world`; clients connect through the result.
+    fn deploy(&self, world: &World) -> Arc<dyn Connector>;
+}
+
+/// A locking design, registered by name.
+pub trait Design: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// One line for `locksim list`.
+    fn summary(&self) -> &'static str;
+    fn params(&self) -> &'static [ParamSpec];
+    /// Validate `params` (unknown keys and impossible values are errors).
+    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String>;
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod compare;
+pub mod list;
+pub mod replay;
+pub mod run;

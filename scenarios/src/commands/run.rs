@@ -1,0 +1,109 @@
+//! `locksim run`: many seeds of one experiment, summarized; exit 1 when any
+//! seed shows a corrupted effect.
+
+use serde_json::json;
+use std::process::ExitCode;
+
+use crate::cli::{Failure, Format, RunArgs};
+use crate::experiment::Experiment;
+use crate::progress;
+use crate::sweep::{sweep, CellResult};
+
+const DEFAULT_SEEDS: u64 = 100;
+/// Violating seeds listed in the table output.
+const SHOWN: usize = 10;
+
+pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
+    let experiment = args.experiment.experiment()?;
+    let seeds = args.sweep.seeds(DEFAULT_SEEDS)?;
+    let bar = progress::bar(seeds.len() as u64, &experiment.cell().join(" / "));
+    let cell = sweep(&experiment, &seeds, args.sweep.jobs(), &bar)?;
+    bar.finish_and_clear();
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&experiment, &cell)).expect("serializable")
+        ),
+        Format::Table => print_table(&experiment, &seeds, &cell),
+    }
+    Ok(if cell.summary.unsafe_seeds > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn to_json(experiment: &Experiment, cell: &CellResult) -> serde_json::Value {
+    let [algorithm, scenario, workload] = experiment.cell();
+    json!({
+        "algorithm": algorithm,
+        "scenario": scenario,
+        "workload": workload,
+        "seeds": cell.summary.seeds,
+        "overlap_seeds": cell.summary.overlap_seeds,
+        "unsafe_seeds": cell.summary.unsafe_seeds,
+        "summary": cell.summary,
+        "runs": cell.records,
+        "replay": cell.violating().map(|r| experiment.replay_command(r.seed)).collect::<Vec<_>>(),
+    })
+}
+
+fn print_table(experiment: &Experiment, seeds: &[u64], cell: &CellResult) {
+    let s = &cell.summary;
+    let pct = |n: usize| 100.0 * n as f64 / s.seeds.max(1) as f64;
+    let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1} ms"));
+    println!(
+        "{} — seeds {}..={} ({}), {} s simulated each, {} clients",
+        experiment.cell().join(" / "),
+        seeds[0],
+        seeds[seeds.len() - 1],
+        s.seeds,
+        experiment.duration.as_secs(),
+        experiment.workload.clients
+    );
+    println!(
+        "  seeds with exclusion overlaps   {:>6} / {} ({:.1}%)",
+        s.overlap_seeds,
+        s.seeds,
+        pct(s.overlap_seeds)
+    );
+    println!(
+        "  seeds with corrupted effects    {:>6} / {} ({:.1}%)",
+        s.unsafe_seeds,
+        s.seeds,
+        pct(s.unsafe_seeds)
+    );
+    println!(
+        "  acquisitions                    {:>6}  ({:.1} per simulated second)",
+        s.acquired, s.throughput
+    );
+    println!(
+        "  acquire latency p50 / p99       {} / {}",
+        ms(s.acquire_p50_ms),
+        ms(s.acquire_p99_ms)
+    );
+    println!(
+        "  messages per acquisition        {}",
+        s.messages_per_acquisition
+            .map_or("-".to_string(), |m| format!("{m:.1}"))
+    );
+    println!("  writes rejected by the resource {:>6}", s.writes_rejected);
+    let violating: Vec<_> = cell.violating().collect();
+    if !violating.is_empty() {
+        println!(
+            "violating seeds ({} in all, first {} shown):",
+            violating.len(),
+            violating.len().min(SHOWN)
+        );
+        for r in violating.iter().take(SHOWN) {
+            println!(
+                "  seed {:<6} trace {}  overlaps {:<3} corrupted {:<3} {}",
+                r.seed,
+                r.trace_hash,
+                r.overlaps,
+                r.corrupted,
+                experiment.replay_command(r.seed)
+            );
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! locksim's top layer: workloads, fault scenarios, experiments, the seed
+//! sweep and the command line. A run = (algorithm, workload, fault plan, seed)
+//! -> history -> verdict.
+
+pub mod cli;
+pub mod commands;
+pub mod experiment;
+pub mod progress;
+pub mod scenario;
+pub mod sweep;
+pub mod workload;

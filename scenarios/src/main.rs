@@ -1,0 +1,5 @@
+//! The `locksim` binary: all work happens in the library.
+
+fn main() -> std::process::ExitCode {
+    scenarios::cli::main()
+}

@@ -1,0 +1,178 @@
+//! Per-node clocks (DESIGN.md, contract 2).
+//!
+//! madsim has one global clock; real machines do not agree on time. Each node
+//! owns a `NodeClock` with
+//! - a **monotonic** reading: local time since the world started, advancing at
+//!   the global rate scaled by the node's drift (parts per million);
+//! - a **wall** reading: the monotonic reading plus an offset, which clock
+//!   jumps (NTP steps, operator error) move forwards or backwards.
+//!
+//! Every time-based decision of an algorithm reads these, and its sleeps and
+//! timeouts are measured on them (`sleep`, `timeout`), so a fast clock makes a
+//! lease expire early and a slow one makes a TTL last longer, as on real
+//! hardware. Arithmetic is integer (i128 nanoseconds), so readings are the
+//! same bit for bit on every machine.
+
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::time::SimTime;
+
+const PPM: i128 = 1_000_000;
+
+/// The initial state of a node's clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockSettings {
+    /// Wall-clock offset from true time, in nanoseconds.
+    pub offset_ns: i64,
+    /// Rate error in parts per million: +100 runs 0.01% fast. Must be > -1,000,000.
+    pub drift_ppm: i64,
+}
+
+/// A wall-clock reading in nanoseconds (may go backwards after a jump).
+pub type WallNanos = i64;
+
+#[derive(Debug)]
+pub struct NodeClock {
+    state: Mutex<ClockState>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ClockState {
+    /// Global time at which the current drift rate took effect.
+    anchor_global: u64,
+    /// Monotonic reading at `anchor_global`.
+    anchor_mono: u64,
+    drift_ppm: i64,
+    /// Offset plus every jump so far.
+    wall_offset: i64,
+}
+
+impl ClockState {
+    fn monotonic_at(&self, global: u64) -> u64 {
+        let elapsed = global.saturating_sub(self.anchor_global) as i128;
+        let local = elapsed * (PPM + self.drift_ppm as i128) / PPM;
+        self.anchor_mono + local as u64
+    }
+}
+
+/// Whether a drift rate keeps the clock moving forwards.
+pub fn valid_drift(ppm: i64) -> bool {
+    ppm > -(PPM as i64)
+}
+
+impl NodeClock {
+    /// A clock whose readings start at zero (monotonic) and `offset` (wall) when
+    /// the world starts.
+    pub fn new(settings: ClockSettings) -> NodeClock {
+        assert!(
+            valid_drift(settings.drift_ppm),
+            "clock drift must be above -1e6 ppm"
+        );
+        NodeClock {
+            state: Mutex::new(ClockState {
+                anchor_global: 0,
+                anchor_mono: 0,
+                drift_ppm: settings.drift_ppm,
+                wall_offset: settings.offset_ns,
+            }),
+        }
+    }
+
+    fn state(&self) -> ClockState {
+        *self.state.lock().expect("clock lock poisoned")
+    }
+
+    /// Local monotonic time since the world started.
+    pub fn monotonic(&self) -> Duration {
+        Duration::from_nanos(self.state().monotonic_at(SimTime::now().0))
+    }
+
+    /// Local wall-clock time in nanoseconds.
+    pub fn wall(&self) -> WallNanos {
+        let s = self.state();
+        s.monotonic_at(SimTime::now().0) as i64 + s.wall_offset
+    }
+
+    pub fn drift_ppm(&self) -> i64 {
+        self.state().drift_ppm
+    }
+
+    /// Change the drift rate from now on (readings stay continuous).
+    pub fn set_drift(&self, ppm: i64) {
+        assert!(valid_drift(ppm), "clock drift must be above -1e6 ppm");
+        let now = SimTime::now().0;
+        let mut s = self.state.lock().expect("clock lock poisoned");
+        s.anchor_mono = s.monotonic_at(now);
+        s.anchor_global = now;
+        s.drift_ppm = ppm;
+    }
+
+    /// Step the wall clock by `delta_ns` (the monotonic reading is unaffected).
+    pub fn jump(&self, delta_ns: i64) {
+        self.state.lock().expect("clock lock poisoned").wall_offset += delta_ns;
+    }
+
+    /// Global time that passes while this clock advances by `local` at its current rate
+    /// (rounded up, so the local reading has advanced at least `local` afterwards).
+    fn global_for(&self, local: Duration) -> Duration {
+        let rate = PPM + self.state().drift_ppm as i128;
+        let local = local.as_nanos() as i128;
+        Duration::from_nanos(((local * PPM + rate - 1) / rate) as u64)
+    }
+
+    /// Sleep until this clock's monotonic reading has advanced by `local`.
+    ///
+    /// Re-checks after waking, so a drift change during the sleep is honoured.
+    pub async fn sleep(&self, local: Duration) {
+        let deadline = self.monotonic() + local;
+        loop {
+            let now = self.monotonic();
+            if now >= deadline {
+                return;
+            }
+            madsim::time::sleep(self.global_for(deadline - now)).await;
+        }
+    }
+
+    /// Run `fut`, giving up when this clock has advanced by `local`.
+    pub async fn timeout<F: Future>(&self, local: Duration, fut: F) -> Result<F::Output, TimedOut> {
+        madsim::time::timeout(self.global_for(local), fut)
+            .await
+            .map_err(|_| TimedOut)
+    }
+}
+
+/// A call or wait ran past its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(drift_ppm: i64) -> ClockState {
+        ClockState {
+            anchor_global: 0,
+            anchor_mono: 0,
+            drift_ppm,
+            wall_offset: 0,
+        }
+    }
+
+    #[test]
+    fn drift_scales_elapsed_time() {
+        assert_eq!(state(0).monotonic_at(1_000_000_000), 1_000_000_000);
+        // +1000 ppm: one global second reads as 1.001 local seconds.
+        assert_eq!(state(1_000).monotonic_at(1_000_000_000), 1_001_000_000);
+        assert_eq!(state(-500_000).monotonic_at(1_000_000_000), 500_000_000);
+    }
+
+    #[test]
+    fn drift_must_keep_the_clock_moving() {
+        assert!(valid_drift(-999_999));
+        assert!(!valid_drift(-1_000_000));
+    }
+}

@@ -1,0 +1,109 @@
+//! Flat, serializable results: one [`RunRecord`] per seed run and a
+//! [`Summary`] over many. These are what tables, JSON, CSV and reports read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::Verdict;
+use crate::metrics::{per_second, quantile, RunMetrics};
+use crate::time::SimTime;
+
+/// One seed of one (algorithm, scenario, workload) cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub algorithm: String,
+    pub scenario: String,
+    pub workload: String,
+    pub seed: u64,
+    /// 16 hex digits; the same inputs give the same hash on any machine.
+    pub trace_hash: String,
+    /// Pairs of clients inside their critical sections at once.
+    pub overlaps: usize,
+    /// Corrupted effects on the protected resource.
+    pub corrupted: usize,
+    pub acquired: u64,
+    pub acquire_failed: u64,
+    pub acquire_unknown: u64,
+    pub writes_accepted: u64,
+    pub writes_rejected: u64,
+    pub messages: u64,
+    pub sim_seconds: f64,
+    pub acquire_p50_ms: Option<f64>,
+    pub acquire_p99_ms: Option<f64>,
+}
+
+impl RunRecord {
+    pub fn new(
+        cell: [&str; 3],
+        seed: u64,
+        trace_hash: u64,
+        verdict: &Verdict,
+        metrics: &RunMetrics,
+    ) -> RunRecord {
+        let mut sorted = metrics.acquire_latencies_ns.clone();
+        sorted.sort_unstable();
+        RunRecord {
+            algorithm: cell[0].into(),
+            scenario: cell[1].into(),
+            workload: cell[2].into(),
+            seed,
+            trace_hash: format!("{trace_hash:016x}"),
+            overlaps: verdict.overlaps.len(),
+            corrupted: verdict.corrupted.len(),
+            acquired: metrics.acquired,
+            acquire_failed: metrics.acquire_failed,
+            acquire_unknown: metrics.acquire_unknown,
+            writes_accepted: metrics.writes_accepted,
+            writes_rejected: metrics.writes_rejected,
+            messages: metrics.messages,
+            sim_seconds: metrics.duration.as_secs_f64(),
+            acquire_p50_ms: quantile(&sorted, 0.50).map(ns_to_ms),
+            acquire_p99_ms: quantile(&sorted, 0.99).map(ns_to_ms),
+        }
+    }
+}
+
+fn ns_to_ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
+
+/// A cell's results over all its seeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub seeds: usize,
+    /// Seeds with at least one exclusion overlap.
+    pub overlap_seeds: usize,
+    /// Seeds with at least one corrupted effect.
+    pub unsafe_seeds: usize,
+    pub acquired: u64,
+    pub writes_rejected: u64,
+    /// Successful acquisitions per simulated second, over all seeds.
+    pub throughput: f64,
+    /// Acquire latency percentiles over every acquisition of every seed.
+    pub acquire_p50_ms: Option<f64>,
+    pub acquire_p99_ms: Option<f64>,
+    pub messages_per_acquisition: Option<f64>,
+}
+
+impl Summary {
+    /// Summarize `records`; `latencies_ns` pools every seed's acquire latencies.
+    pub fn of(records: &[RunRecord], mut latencies_ns: Vec<u64>) -> Summary {
+        latencies_ns.sort_unstable();
+        let acquired: u64 = records.iter().map(|r| r.acquired).sum();
+        let messages: u64 = records.iter().map(|r| r.messages).sum();
+        let sim_ns: u64 = records
+            .iter()
+            .map(|r| (r.sim_seconds * 1e9).round() as u64)
+            .sum();
+        Summary {
+            seeds: records.len(),
+            overlap_seeds: records.iter().filter(|r| r.overlaps > 0).count(),
+            unsafe_seeds: records.iter().filter(|r| r.corrupted > 0).count(),
+            acquired,
+            writes_rejected: records.iter().map(|r| r.writes_rejected).sum(),
+            throughput: per_second(acquired, SimTime(sim_ns)),
+            acquire_p50_ms: quantile(&latencies_ns, 0.50).map(ns_to_ms),
+            acquire_p99_ms: quantile(&latencies_ns, 0.99).map(ns_to_ms),
+            messages_per_acquisition: (acquired > 0).then(|| messages as f64 / acquired as f64),
+        }
+    }
+}
