@@ -32,34 +32,16 @@ use sim::net::Rpc;
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
-use crate::lock::{
-    AcquireMode, Acquired, Connector, Deployment, Design, LockClient, LockFuture, Released,
-};
+use crate::lock::{AcquireMode, Acquired, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
 
 pub struct CacheDesign;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "ttl_ms",
-        default: "10000",
-        help: "lock expiry (PX), judged on the server's wall clock",
-    },
-    ParamSpec {
-        name: "retry_delay_ms",
-        default: "100",
-        help: "wait between acquire attempts",
-    },
-    ParamSpec {
-        name: "retry_jitter_ms",
-        default: "100",
-        help: "random extra wait, 0..=this",
-    },
-    ParamSpec {
-        name: "op_timeout_ms",
-        default: "100",
-        help: "client-side timeout of one request",
-    },
+    ParamSpec { name: "ttl_ms", default: "10000", help: "lock expiry (PX), judged on the server's wall clock" },
+    ParamSpec { name: "retry_delay_ms", default: "100", help: "wait between acquire attempts" },
+    ParamSpec { name: "retry_jitter_ms", default: "100", help: "random extra wait, 0..=this" },
+    ParamSpec { name: "op_timeout_ms", default: "100", help: "client-side timeout of one request" },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,10 +79,7 @@ impl Design for CacheDesign {
 impl Deployment for CacheConfig {
     fn deploy(&self, world: &World) -> Arc<dyn Connector> {
         let server = world.add_node("cache", Role::Server, ClockSettings::default(), serve_cache);
-        Arc::new(CacheConnector {
-            server,
-            config: *self,
-        })
+        Arc::new(CacheConnector { server, config: *self })
     }
 }
 
@@ -159,13 +138,7 @@ async fn serve_cache(ctx: NodeCtx) {
         let set = live(&mut keys, &req.key, now).is_none();
         if set {
             let expires_at = now + req.ttl.as_nanos() as i64;
-            keys.insert(
-                req.key,
-                Entry {
-                    value: req.value,
-                    expires_at,
-                },
-            );
+            keys.insert(req.key, Entry { value: req.value, expires_at });
         }
         std::future::ready(set)
     });
@@ -216,28 +189,14 @@ impl CacheClient {
         // Once an attempt's reply is lost, the key may be ours until it expires.
         let mut maybe_held = false;
         loop {
-            let req = SetNxPx {
-                key: LOCK_KEY.into(),
-                value,
-                ttl: self.config.ttl,
-            };
-            match self
-                .ctx
-                .call(self.server, req, self.config.op_timeout)
-                .await
-            {
+            let req = SetNxPx { key: LOCK_KEY.into(), value, ttl: self.config.ttl };
+            match self.ctx.call(self.server, req, self.config.op_timeout).await {
                 Ok(true) => return Acquired::Held { token: None },
                 Ok(false) => {}
                 Err(_) => maybe_held = true,
             }
-            let gave_up = if maybe_held {
-                Acquired::Unknown
-            } else {
-                Acquired::Busy
-            };
-            let jitter = self
-                .rng
-                .gen_range(0..=self.config.retry_jitter.as_nanos() as u64);
+            let gave_up = if maybe_held { Acquired::Unknown } else { Acquired::Busy };
+            let jitter = self.rng.gen_range(0..=self.config.retry_jitter.as_nanos() as u64);
             let delay = self.config.retry_delay + Duration::from_nanos(jitter);
             match mode {
                 AcquireMode::Try => return gave_up,
@@ -256,15 +215,8 @@ impl CacheClient {
         let Some(value) = self.value.take() else {
             return Released::NotHeld;
         };
-        let req = DelIfValue {
-            key: LOCK_KEY.into(),
-            value,
-        };
-        match self
-            .ctx
-            .call(self.server, req, self.config.op_timeout)
-            .await
-        {
+        let req = DelIfValue { key: LOCK_KEY.into(), value };
+        match self.ctx.call(self.server, req, self.config.op_timeout).await {
             Ok(true) => Released::Released,
             Ok(false) => Released::NotHeld,
             Err(_) => Released::Unknown,
@@ -289,13 +241,7 @@ mod tests {
     #[test]
     fn an_expired_key_is_absent_and_dropped() {
         let mut keys = BTreeMap::new();
-        keys.insert(
-            "k".to_string(),
-            Entry {
-                value: 1,
-                expires_at: 100,
-            },
-        );
+        keys.insert("k".to_string(), Entry { value: 1, expires_at: 100 });
         assert!(live(&mut keys, "k", 99).is_some());
         assert!(live(&mut keys, "k", 100).is_none());
         assert!(keys.is_empty());
@@ -303,10 +249,7 @@ mod tests {
 
     #[test]
     fn ttl_of_zero_is_refused() {
-        let err = CacheDesign
-            .configure(&Params::default().with("ttl_ms", "0"))
-            .err()
-            .unwrap();
+        let err = CacheDesign.configure(&Params::default().with("ttl_ms", "0")).err().unwrap();
         assert_eq!(err, "cache: parameter ttl_ms=0 must be at least 1");
     }
 }

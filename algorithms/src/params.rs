@@ -24,13 +24,10 @@ impl Params {
     pub fn parse(pairs: &[String]) -> Result<Params, String> {
         let mut map = BTreeMap::new();
         for pair in pairs {
-            let (k, v) = pair.split_once('=').ok_or_else(|| {
-                format!("--param '{pair}' is not key=value (e.g. --param ttl_ms=5000)")
-            })?;
-            if map
-                .insert(k.trim().to_string(), v.trim().to_string())
-                .is_some()
-            {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("--param '{pair}' is not key=value (e.g. --param ttl_ms=5000)"))?;
+            if map.insert(k.trim().to_string(), v.trim().to_string()).is_some() {
                 return Err(format!("--param {k} is given twice"));
             }
         }
@@ -51,39 +48,19 @@ pub struct ParamReader<'a> {
 }
 
 impl<'a> ParamReader<'a> {
-    pub fn new(
-        design: &'static str,
-        specs: &'static [ParamSpec],
-        given: &'a Params,
-    ) -> Result<Self, String> {
-        if let Some(unknown) = given
-            .0
-            .keys()
-            .find(|k| !specs.iter().any(|s| s.name == k.as_str()))
-        {
+    pub fn new(design: &'static str, specs: &'static [ParamSpec], given: &'a Params) -> Result<Self, String> {
+        if let Some(unknown) = given.0.keys().find(|k| !specs.iter().any(|s| s.name == k.as_str())) {
             let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
             return Err(format!(
                 "design '{design}' has no parameter '{unknown}' (it has: {})",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
             ));
         }
-        Ok(ParamReader {
-            design,
-            specs,
-            given,
-        })
+        Ok(ParamReader { design, specs, given })
     }
 
     fn raw(&self, name: &str) -> &str {
-        let spec = self
-            .specs
-            .iter()
-            .find(|s| s.name == name)
-            .expect("parameter is declared");
+        let spec = self.specs.iter().find(|s| s.name == name).expect("parameter is declared");
         self.given.0.get(name).map_or(spec.default, String::as_str)
     }
 
@@ -93,10 +70,7 @@ impl<'a> ParamReader<'a> {
 
     /// A whole number at least `min`.
     pub fn u64_at_least(&self, name: &str, min: u64) -> Result<u64, String> {
-        let v: u64 = self
-            .raw(name)
-            .parse()
-            .map_err(|_| self.bad(name, "is not a whole number"))?;
+        let v: u64 = self.raw(name).parse().map_err(|_| self.bad(name, "is not a whole number"))?;
         if v < min {
             return Err(self.bad(name, &format!("must be at least {min}")));
         }
@@ -121,28 +95,14 @@ impl<'a> ParamReader<'a> {
 mod tests {
     use super::*;
 
-    const SPECS: &[ParamSpec] = &[ParamSpec {
-        name: "ttl_ms",
-        default: "100",
-        help: "",
-    }];
+    const SPECS: &[ParamSpec] = &[ParamSpec { name: "ttl_ms", default: "100", help: "" }];
 
     #[test]
     fn defaults_apply_and_given_values_override() {
         let none = Params::default();
-        assert_eq!(
-            ParamReader::new("d", SPECS, &none)
-                .unwrap()
-                .u64_at_least("ttl_ms", 1),
-            Ok(100)
-        );
+        assert_eq!(ParamReader::new("d", SPECS, &none).unwrap().u64_at_least("ttl_ms", 1), Ok(100));
         let given = Params::parse(&["ttl_ms=5".into()]).unwrap();
-        assert_eq!(
-            ParamReader::new("d", SPECS, &given)
-                .unwrap()
-                .u64_at_least("ttl_ms", 1),
-            Ok(5)
-        );
+        assert_eq!(ParamReader::new("d", SPECS, &given).unwrap().u64_at_least("ttl_ms", 1), Ok(5));
     }
 
     #[test]
@@ -151,10 +111,7 @@ mod tests {
         let err = ParamReader::new("d", SPECS, &unknown).err().unwrap();
         assert_eq!(err, "design 'd' has no parameter 'ttl' (it has: ttl_ms)");
         let zero = Params::parse(&["ttl_ms=0".into()]).unwrap();
-        let err = ParamReader::new("d", SPECS, &zero)
-            .unwrap()
-            .u64_at_least("ttl_ms", 1)
-            .unwrap_err();
+        let err = ParamReader::new("d", SPECS, &zero).unwrap().u64_at_least("ttl_ms", 1).unwrap_err();
         assert_eq!(err, "d: parameter ttl_ms=0 must be at least 1");
         assert!(Params::parse(&["novalue".into()]).is_err());
     }

@@ -57,54 +57,39 @@ impl Rpc for Write {
 
 /// Add the resource node to `world`; returns its id for [`ResourceClient`]s.
 pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
-    world.add_node(
-        "resource",
-        Role::Server,
-        ClockSettings::default(),
-        move |ctx: NodeCtx| async move {
-            let fresh = std::cell::Cell::new(false);
-            let register = ctx.durable(|| {
-                fresh.set(true);
-                Mutex::new(Register {
-                    value: config.initial,
-                    version: 0,
-                    highest_token: None,
-                })
+    world.add_node("resource", Role::Server, ClockSettings::default(), move |ctx: NodeCtx| async move {
+        let fresh = std::cell::Cell::new(false);
+        let register = ctx.durable(|| {
+            fresh.set(true);
+            Mutex::new(Register { value: config.initial, version: 0, highest_token: None })
+        });
+        if fresh.get() {
+            ctx.record(EventKind::ResourceInit { value: config.initial });
+        }
+        let (reads, writes) = (register.clone(), register);
+        let read_ctx = ctx.clone();
+        ctx.serve(move |req: Read| {
+            let r = reads.lock().expect("register poisoned");
+            read_ctx.record(EventKind::Read { client: req.client, value: r.value, version: r.version });
+            std::future::ready((r.value, r.version))
+        });
+        let write_ctx = ctx.clone();
+        ctx.serve(move |req: Write| {
+            let mut r = writes.lock().expect("register poisoned");
+            let prev = r.value;
+            let verdict = judge(&mut r, &req, config.check_tokens);
+            write_ctx.record(EventKind::Write {
+                client: req.client,
+                prev,
+                value: req.value,
+                token: req.token,
+                version: r.version,
+                verdict,
             });
-            if fresh.get() {
-                ctx.record(EventKind::ResourceInit {
-                    value: config.initial,
-                });
-            }
-            let (reads, writes) = (register.clone(), register);
-            let read_ctx = ctx.clone();
-            ctx.serve(move |req: Read| {
-                let r = reads.lock().expect("register poisoned");
-                read_ctx.record(EventKind::Read {
-                    client: req.client,
-                    value: r.value,
-                    version: r.version,
-                });
-                std::future::ready((r.value, r.version))
-            });
-            let write_ctx = ctx.clone();
-            ctx.serve(move |req: Write| {
-                let mut r = writes.lock().expect("register poisoned");
-                let prev = r.value;
-                let verdict = judge(&mut r, &req, config.check_tokens);
-                write_ctx.record(EventKind::Write {
-                    client: req.client,
-                    prev,
-                    value: req.value,
-                    token: req.token,
-                    version: r.version,
-                    verdict,
-                });
-                std::future::ready(verdict)
-            });
-            std::future::pending::<()>().await
-        },
-    )
+            std::future::ready(verdict)
+        });
+        std::future::pending::<()>().await
+    })
 }
 
 /// Decide a write and apply it if accepted.
@@ -136,18 +121,12 @@ pub struct ResourceClient {
 
 impl ResourceClient {
     pub fn new(ctx: NodeCtx, resource: NodeId, timeout: Duration) -> Self {
-        ResourceClient {
-            ctx,
-            resource,
-            timeout,
-        }
+        ResourceClient { ctx, resource, timeout }
     }
 
     /// The current value and version.
     pub async fn read(&self) -> Result<(i64, u64), RpcError> {
-        let req = Read {
-            client: self.ctx.id(),
-        };
+        let req = Read { client: self.ctx.id() };
         self.ctx.call(self.resource, req, self.timeout).await
     }
 
@@ -158,12 +137,7 @@ impl ResourceClient {
         token: Option<u64>,
         expected_version: Option<u64>,
     ) -> Result<WriteVerdict, RpcError> {
-        let req = Write {
-            client: self.ctx.id(),
-            value,
-            token,
-            expected_version,
-        };
+        let req = Write { client: self.ctx.id(), value, token, expected_version };
         self.ctx.call(self.resource, req, self.timeout).await
     }
 }
@@ -173,56 +147,25 @@ mod tests {
     use super::*;
 
     fn write(value: i64, token: Option<u64>, expected_version: Option<u64>) -> Write {
-        Write {
-            client: NodeId(1),
-            value,
-            token,
-            expected_version,
-        }
+        Write { client: NodeId(1), value, token, expected_version }
     }
 
     #[test]
     fn fencing_rejects_a_token_below_the_highest_seen() {
-        let mut r = Register {
-            value: 10,
-            version: 0,
-            highest_token: None,
-        };
-        assert_eq!(
-            judge(&mut r, &write(9, Some(34), None), true),
-            WriteVerdict::Accepted
-        );
-        assert_eq!(
-            judge(&mut r, &write(8, Some(33), None), true),
-            WriteVerdict::StaleToken { highest: 34 }
-        );
-        assert_eq!(
-            judge(&mut r, &write(8, Some(34), None), true),
-            WriteVerdict::Accepted
-        );
+        let mut r = Register { value: 10, version: 0, highest_token: None };
+        assert_eq!(judge(&mut r, &write(9, Some(34), None), true), WriteVerdict::Accepted);
+        assert_eq!(judge(&mut r, &write(8, Some(33), None), true), WriteVerdict::StaleToken { highest: 34 });
+        assert_eq!(judge(&mut r, &write(8, Some(34), None), true), WriteVerdict::Accepted);
         assert_eq!((r.value, r.version), (8, 2));
         // With checking off, the stale token is accepted (what fencing buys).
-        assert_eq!(
-            judge(&mut r, &write(7, Some(1), None), false),
-            WriteVerdict::Accepted
-        );
+        assert_eq!(judge(&mut r, &write(7, Some(1), None), false), WriteVerdict::Accepted);
     }
 
     #[test]
     fn compare_and_set_rejects_a_changed_version() {
-        let mut r = Register {
-            value: 10,
-            version: 3,
-            highest_token: None,
-        };
-        assert_eq!(
-            judge(&mut r, &write(9, None, Some(2)), true),
-            WriteVerdict::VersionMismatch { current: 3 }
-        );
-        assert_eq!(
-            judge(&mut r, &write(9, None, Some(3)), true),
-            WriteVerdict::Accepted
-        );
+        let mut r = Register { value: 10, version: 3, highest_token: None };
+        assert_eq!(judge(&mut r, &write(9, None, Some(2)), true), WriteVerdict::VersionMismatch { current: 3 });
+        assert_eq!(judge(&mut r, &write(9, None, Some(3)), true), WriteVerdict::Accepted);
         assert_eq!(r.version, 4);
     }
 }

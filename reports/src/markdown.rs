@@ -29,23 +29,15 @@ pub fn render(title: &str, seeds_note: &str, cells: &[CellReport]) -> String {
             s.throughput,
             ms(s.acquire_p50_ms),
             ms(s.acquire_p99_ms),
-            s.messages_per_acquisition
-                .map_or("-".into(), |m| format!("{m:.1}")),
+            s.messages_per_acquisition.map_or("-".into(), |m| format!("{m:.1}")),
             s.writes_rejected,
         );
     }
-    let violating: Vec<_> = cells
-        .iter()
-        .filter_map(|c| c.first_violation.as_ref().map(|v| (c, v)))
-        .collect();
+    let violating: Vec<_> = cells.iter().filter_map(|c| c.first_violation.as_ref().map(|v| (c, v))).collect();
     if !violating.is_empty() {
         let _ = writeln!(out, "\n## Reproducing the first violation of each cell\n");
         for (c, (seed, command)) in violating {
-            let _ = writeln!(
-                out,
-                "- {} / {} / {}, seed {seed}: `{command}`",
-                c.algorithm, c.scenario, c.workload
-            );
+            let _ = writeln!(out, "- {} / {} / {}, seed {seed}: `{command}`", c.algorithm, c.scenario, c.workload);
         }
     }
     out

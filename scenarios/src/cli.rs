@@ -12,11 +12,7 @@ use crate::commands;
 use crate::experiment::{Experiment, ExperimentSpec, DEFAULT_DURATION_S};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "locksim",
-    version,
-    about = "Deterministic simulation testbed for distributed locking designs"
-)]
+#[command(name = "locksim", version, about = "Deterministic simulation testbed for distributed locking designs")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -93,7 +89,7 @@ pub enum Format {
 
 #[derive(Args, Debug, Clone)]
 pub struct SweepArgs {
-    /// Number of seeds [default: 100 for run, 40 per cell for compare].
+    /// Number of seeds [default: 100 for run, 200 per cell for compare].
     #[arg(long, value_parser = positive_u64, allow_hyphen_values = true)]
     pub seeds: Option<u64>,
     /// First seed.
@@ -108,18 +104,12 @@ impl SweepArgs {
     /// The seeds to run, `default_count` of them unless `--seeds` says otherwise.
     pub fn seeds(&self, default_count: u64) -> Result<Vec<u64>, String> {
         let count = self.seeds.unwrap_or(default_count);
-        let end = self
-            .seed_start
-            .checked_add(count)
-            .ok_or("--seed-start + --seeds is past the largest seed")?;
+        let end = self.seed_start.checked_add(count).ok_or("--seed-start + --seeds is past the largest seed")?;
         Ok((self.seed_start..end).collect())
     }
 
     pub fn jobs(&self) -> usize {
-        self.jobs.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |j| j as usize,
-        )
+        self.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize)
     }
 }
 
@@ -172,8 +162,7 @@ pub struct BenchArgs {
 }
 
 fn whole_u64(s: &str) -> Result<u64, String> {
-    s.parse()
-        .map_err(|_| format!("must be a whole number (0 or more), got '{s}'"))
+    s.parse().map_err(|_| format!("must be a whole number (0 or more), got '{s}'"))
 }
 
 fn positive_u64(s: &str) -> Result<u64, String> {
@@ -254,10 +243,5 @@ fn parse_error(e: clap::Error) -> ExitCode {
 
 /// clap's message up to its first blank line, folded onto one line.
 fn first_paragraph(rendered: &str) -> String {
-    rendered
-        .lines()
-        .take_while(|l| !l.trim().is_empty())
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" ")
+    rendered.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect::<Vec<_>>().join(" ")
 }

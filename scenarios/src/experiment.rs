@@ -74,19 +74,11 @@ impl Experiment {
     pub fn new(spec: ExperimentSpec) -> Result<Experiment, String> {
         let design = algorithms::design(&spec.algorithm).ok_or_else(|| {
             let known: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
-            format!(
-                "unknown algorithm '{}' (known: {}; see `locksim list`)",
-                spec.algorithm,
-                known.join(", ")
-            )
+            format!("unknown algorithm '{}' (known: {}; see `locksim list`)", spec.algorithm, known.join(", "))
         })?;
         let scenario = scenario::scenario(&spec.scenario).ok_or_else(|| {
             let known: Vec<&str> = scenario::SCENARIOS.iter().map(|s| s.name).collect();
-            format!(
-                "unknown scenario '{}' (known: {}; see `locksim list`)",
-                spec.scenario,
-                known.join(", ")
-            )
+            format!("unknown scenario '{}' (known: {}; see `locksim list`)", spec.scenario, known.join(", "))
         })?;
         if !WORKLOADS.iter().any(|w| w.name == spec.workload) {
             let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
@@ -106,11 +98,7 @@ impl Experiment {
             return Err("--duration must be at least 1 second".into());
         }
         let deployment = design.configure(&Params::parse(&spec.params)?)?;
-        let workload = Inventory {
-            clients: spec.clients,
-            stock: spec.stock,
-            ..Inventory::default()
-        };
+        let workload = Inventory { clients: spec.clients, stock: spec.stock, ..Inventory::default() };
         Ok(Experiment {
             design,
             deployment,
@@ -129,19 +117,14 @@ impl Experiment {
 
     /// The fault plan of `seed`.
     pub fn plan(&self, seed: u64) -> FaultPlan {
-        self.scenario
-            .plan(&mut sim::rng::stream(seed, "faults/plan"), self.duration)
+        self.scenario.plan(&mut sim::rng::stream(seed, "faults/plan"), self.duration)
     }
 
     /// Run one seed in its own world.
     pub fn run(&self, seed: u64) -> Result<SeedRun, SeedPanic> {
         let plan = self.plan(seed);
-        let (deployment, workload, duration, network) = (
-            self.deployment.clone(),
-            self.workload,
-            self.duration,
-            self.network,
-        );
+        let (deployment, workload, duration, network) =
+            (self.deployment.clone(), self.workload, self.duration, self.network);
         let injected = plan.clone();
         // Runs end on their own at `duration`; the limit only catches a runaway.
         let limit = duration + Duration::from_secs(3600);
@@ -156,34 +139,18 @@ impl Experiment {
         let verdict = judge(&history, self.workload.checkers());
         let metrics = RunMetrics::measure(&history);
         let trace_hash = history.trace_hash();
-        Ok(SeedRun {
-            seed,
-            plan,
-            history,
-            verdict,
-            metrics,
-            trace_hash,
-        })
+        Ok(SeedRun { seed, plan, history, verdict, metrics, trace_hash })
     }
 
     pub fn record(&self, run: &SeedRun) -> RunRecord {
-        RunRecord::new(
-            self.cell(),
-            run.seed,
-            run.trace_hash,
-            &run.verdict,
-            &run.metrics,
-        )
+        RunRecord::new(self.cell(), run.seed, run.trace_hash, &run.verdict, &run.metrics)
     }
 
     /// The command that replays `seed` of this experiment exactly.
     pub fn replay_command(&self, seed: u64) -> String {
         let s = &self.spec;
         let defaults = ExperimentSpec::default();
-        let mut cmd = format!(
-            "locksim replay -a {} -s {} -w {} --seed {seed}",
-            s.algorithm, s.scenario, s.workload
-        );
+        let mut cmd = format!("locksim replay -a {} -s {} -w {} --seed {seed}", s.algorithm, s.scenario, s.workload);
         if s.clients != defaults.clients {
             cmd += &format!(" --clients {}", s.clients);
         }

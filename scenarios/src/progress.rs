@@ -10,11 +10,9 @@ pub fn bar(total: u64, label: &str) -> ProgressBar {
     }
     let bar = ProgressBar::new(total);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {pos}/{len} seeds  {elapsed_precise} eta {eta}",
-        )
-        .expect("template is valid")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} seeds  {elapsed_precise} eta {eta}")
+            .expect("template is valid")
+            .progress_chars("=> "),
     );
     bar.set_prefix(label.to_string());
     bar

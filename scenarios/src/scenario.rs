@@ -22,15 +22,10 @@ impl Scenario {
 }
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario {
-        name: "none",
-        summary: "no faults: the baseline",
-        plan: |_, _| FaultPlan::default(),
-    },
+    Scenario { name: "none", summary: "no faults: the baseline", plan: |_, _| FaultPlan::default() },
     Scenario {
         name: "gc-pause",
-        summary:
-            "1-3 process pauses of 50 ms to 25 s, mostly of the client inside its critical section",
+        summary: "1-3 process pauses of 50 ms to 25 s, mostly of the client inside its critical section",
         plan: gc_pauses,
     },
 ];
@@ -48,18 +43,8 @@ fn gc_pauses(rng: &mut SimRng, duration: Duration) -> FaultPlan {
         .map(|_| {
             let at = uniform(rng, duration / 20, duration * 4 / 5);
             let pause = by_decade(rng, &[(50, 500, 10), (500, 5_000, 10), (5_000, 25_000, 7)]);
-            let target = if rng.gen_bool(0.8) {
-                Target::Holder
-            } else {
-                Target::RandomClient
-            };
-            TimedFault {
-                at,
-                fault: Fault::Pause {
-                    target,
-                    duration: pause,
-                },
-            }
+            let target = if rng.gen_bool(0.8) { Target::Holder } else { Target::RandomClient };
+            TimedFault { at, fault: Fault::Pause { target, duration: pause } }
         })
         .collect();
     faults.sort_by_key(|f| f.at);
@@ -93,10 +78,7 @@ mod tests {
     #[test]
     fn gc_pause_plans_are_a_function_of_the_seed() {
         let plan = |seed| {
-            scenario("gc-pause").unwrap().plan(
-                &mut sim::rng::stream(seed, "faults/plan"),
-                Duration::from_secs(60),
-            )
+            scenario("gc-pause").unwrap().plan(&mut sim::rng::stream(seed, "faults/plan"), Duration::from_secs(60))
         };
         assert_eq!(plan(1), plan(1));
         assert_ne!(plan(1), plan(2));
@@ -110,7 +92,12 @@ mod tests {
     #[test]
     fn some_gc_pauses_outlast_a_ten_second_ttl() {
         let long = (0..100)
-            .flat_map(|seed| scenario("gc-pause").unwrap().plan(&mut sim::rng::stream(seed, "faults/plan"), Duration::from_secs(60)).faults)
+            .flat_map(|seed| {
+                scenario("gc-pause")
+                    .unwrap()
+                    .plan(&mut sim::rng::stream(seed, "faults/plan"), Duration::from_secs(60))
+                    .faults
+            })
             .filter(|f| matches!(f.fault, Fault::Pause { duration, .. } if duration > Duration::from_secs(10)))
             .count();
         assert!(long > 10, "only {long} long pauses in 100 seeds");

@@ -18,26 +18,21 @@ pub struct CellResult {
 impl CellResult {
     /// Seeds with an exclusion overlap or a corrupted effect, in seed order.
     pub fn violating(&self) -> impl Iterator<Item = &RunRecord> {
-        self.records
-            .iter()
-            .filter(|r| r.overlaps > 0 || r.corrupted > 0)
+        self.records.iter().filter(|r| r.overlaps > 0 || r.corrupted > 0)
+    }
+
+    /// The seed that best explains the cell's failures: the first with a
+    /// corrupted effect, else the first with an overlap.
+    pub fn first_violation(&self) -> Option<&RunRecord> {
+        self.records.iter().find(|r| r.corrupted > 0).or_else(|| self.violating().next())
     }
 }
 
-pub fn sweep(
-    experiment: &Experiment,
-    seeds: &[u64],
-    jobs: usize,
-    bar: &ProgressBar,
-) -> Result<CellResult, SeedPanic> {
+pub fn sweep(experiment: &Experiment, seeds: &[u64], jobs: usize, bar: &ProgressBar) -> Result<CellResult, SeedPanic> {
     let outcomes = run_seeds(
         seeds,
         jobs,
-        |seed| {
-            experiment
-                .run(seed)
-                .map(|run| (experiment.record(&run), run.metrics.acquire_latencies_ns))
-        },
+        |seed| experiment.run(seed).map(|run| (experiment.record(&run), run.metrics.acquire_latencies_ns)),
         || bar.inc(1),
     );
     let mut records = Vec::with_capacity(outcomes.len());

@@ -64,43 +64,25 @@ impl Inventory {
 
     /// Add the resource and the client nodes to `world`.
     pub fn deploy(&self, world: &World, lock: Arc<dyn Connector>) {
-        let resource = resource::deploy(
-            world,
-            ResourceConfig {
-                initial: self.stock,
-                check_tokens: true,
-            },
-        );
+        let resource = resource::deploy(world, ResourceConfig { initial: self.stock, check_tokens: true });
         for i in 0..self.clients {
             let (lock, settings) = (lock.clone(), *self);
-            world.add_node(
-                &format!("client-{i}"),
-                Role::Client,
-                ClockSettings::default(),
-                move |ctx: NodeCtx| {
-                    let lock = lock.connect(&ctx);
-                    let resource =
-                        ResourceClient::new(ctx.clone(), resource, settings.resource_timeout);
-                    settings.client_loop(ctx, lock, resource)
-                },
-            );
+            world.add_node(&format!("client-{i}"), Role::Client, ClockSettings::default(), move |ctx: NodeCtx| {
+                let lock = lock.connect(&ctx);
+                let resource = ResourceClient::new(ctx.clone(), resource, settings.resource_timeout);
+                settings.client_loop(ctx, lock, resource)
+            });
         }
     }
 
-    async fn client_loop(
-        self,
-        ctx: NodeCtx,
-        mut lock: Box<dyn LockClient>,
-        resource: ResourceClient,
-    ) {
+    async fn client_loop(self, ctx: NodeCtx, mut lock: Box<dyn LockClient>, resource: ResourceClient) {
         let mut rng = ctx.rng("inventory");
         let draw = |rng: &mut sim::rng::SimRng, (lo, hi): (Duration, Duration)| {
             Duration::from_nanos(rng.gen_range(lo.as_nanos() as u64..=hi.as_nanos() as u64))
         };
         ctx.sleep(draw(&mut rng, self.idle)).await;
         loop {
-            let Some(token) = acquire_recorded(&ctx, lock.as_mut(), AcquireMode::Blocking).await
-            else {
+            let Some(token) = acquire_recorded(&ctx, lock.as_mut(), AcquireMode::Blocking).await else {
                 ctx.sleep(draw(&mut rng, self.idle)).await;
                 continue;
             };
@@ -125,11 +107,7 @@ impl Inventory {
 }
 
 /// Acquire and record invoke and outcome; `Some(token)` when held.
-pub async fn acquire_recorded(
-    ctx: &NodeCtx,
-    lock: &mut dyn LockClient,
-    mode: AcquireMode,
-) -> Option<Option<u64>> {
+pub async fn acquire_recorded(ctx: &NodeCtx, lock: &mut dyn LockClient, mode: AcquireMode) -> Option<Option<u64>> {
     ctx.record(EventKind::Invoke { op: Op::Acquire });
     let result = lock.acquire(mode).await;
     let (outcome, token) = match result {
@@ -137,11 +115,7 @@ pub async fn acquire_recorded(
         Acquired::Busy => (Outcome::Fail, None),
         Acquired::Unknown => (Outcome::Info, None),
     };
-    ctx.record(EventKind::Complete {
-        op: Op::Acquire,
-        outcome,
-        token,
-    });
+    ctx.record(EventKind::Complete { op: Op::Acquire, outcome, token });
     match result {
         Acquired::Held { token } => Some(token),
         _ => None,
@@ -157,10 +131,6 @@ pub async fn release_recorded(ctx: &NodeCtx, lock: &mut dyn LockClient) -> Relea
         Released::NotHeld => Outcome::Fail,
         Released::Unknown => Outcome::Info,
     };
-    ctx.record(EventKind::Complete {
-        op: Op::Release,
-        outcome,
-        token: None,
-    });
+    ctx.record(EventKind::Complete { op: Op::Release, outcome, token: None });
     result
 }

@@ -58,14 +58,8 @@ pub struct Checker {
     pub check: fn(&History) -> Vec<Violation>,
 }
 
-pub const EXCLUSION: Checker = Checker {
-    name: "exclusion-overlap",
-    check: exclusion_overlaps,
-};
-pub const INVENTORY: Checker = Checker {
-    name: "inventory",
-    check: inventory_effects,
-};
+pub const EXCLUSION: Checker = Checker { name: "exclusion-overlap", check: exclusion_overlaps };
+pub const INVENTORY: Checker = Checker { name: "inventory", check: inventory_effects };
 
 /// Run the overlap checker and the workload's effect checkers.
 pub fn judge(history: &History, effects: &[Checker]) -> Verdict {
@@ -92,19 +86,9 @@ pub fn exclusion_overlaps(history: &History) -> Vec<Violation> {
         match &e.kind {
             EventKind::CsEnter => {
                 open.insert(e.node, stays.len());
-                stays.push(Stay {
-                    client: e.node,
-                    enter: i,
-                    from: e.at,
-                    until: SimTime(u64::MAX),
-                });
+                stays.push(Stay { client: e.node, enter: i, from: e.at, until: SimTime(u64::MAX) });
             }
-            EventKind::CsExit
-            | EventKind::Fault {
-                kind: FaultKind::Crash,
-                phase: FaultPhase::Start,
-                ..
-            } => {
+            EventKind::CsExit | EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. } => {
                 if let Some(s) = open.remove(&e.node) {
                     stays[s].until = e.at;
                 }
@@ -147,13 +131,7 @@ pub fn inventory_effects(history: &History) -> Vec<Violation> {
     for (i, e) in history.events.iter().enumerate() {
         match &e.kind {
             EventKind::ResourceInit { value } => stock = Some(*value),
-            EventKind::Write {
-                client,
-                prev,
-                value,
-                verdict: WriteVerdict::Accepted,
-                ..
-            } => {
+            EventKind::Write { client, prev, value, verdict: WriteVerdict::Accepted, .. } => {
                 sold += 1;
                 if *value != prev - 1 {
                     let mut clients = vec![*client];
@@ -164,12 +142,7 @@ pub fn inventory_effects(history: &History) -> Vec<Violation> {
                         }
                         events.insert(0, w);
                     }
-                    violations.push(Violation {
-                        kind: ViolationKind::LostUpdate,
-                        at: e.at,
-                        clients,
-                        events,
-                    });
+                    violations.push(Violation { kind: ViolationKind::LostUpdate, at: e.at, clients, events });
                 }
                 if stock.is_some_and(|s| sold > s) {
                     violations.push(Violation {
@@ -195,30 +168,14 @@ mod tests {
     fn history(events: Vec<(u64, u32, EventKind)>) -> History {
         History {
             nodes: vec![
-                NodeInfo {
-                    name: "world".into(),
-                    role: Role::World,
-                },
-                NodeInfo {
-                    name: "client-0".into(),
-                    role: Role::Client,
-                },
-                NodeInfo {
-                    name: "client-1".into(),
-                    role: Role::Client,
-                },
-                NodeInfo {
-                    name: "resource".into(),
-                    role: Role::Server,
-                },
+                NodeInfo { name: "world".into(), role: Role::World },
+                NodeInfo { name: "client-0".into(), role: Role::Client },
+                NodeInfo { name: "client-1".into(), role: Role::Client },
+                NodeInfo { name: "resource".into(), role: Role::Server },
             ],
             events: events
                 .into_iter()
-                .map(|(at, node, kind)| Event {
-                    at: SimTime(at),
-                    node: NodeId(node),
-                    kind,
-                })
+                .map(|(at, node, kind)| Event { at: SimTime(at), node: NodeId(node), kind })
                 .collect(),
         }
     }
@@ -251,22 +208,10 @@ mod tests {
 
     #[test]
     fn a_crash_ends_the_section_and_an_unfinished_one_lasts_to_the_end() {
-        let crash = EventKind::Fault {
-            kind: FaultKind::Crash,
-            phase: FaultPhase::Start,
-            detail: String::new(),
-        };
-        let h = history(vec![
-            (1, 1, EventKind::CsEnter),
-            (2, 1, crash),
-            (3, 2, EventKind::CsEnter),
-        ]);
+        let crash = EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, detail: String::new() };
+        let h = history(vec![(1, 1, EventKind::CsEnter), (2, 1, crash), (3, 2, EventKind::CsEnter)]);
         assert!(exclusion_overlaps(&h).is_empty());
-        let h = history(vec![
-            (1, 1, EventKind::CsEnter),
-            (3, 2, EventKind::CsEnter),
-            (4, 2, EventKind::CsExit),
-        ]);
+        let h = history(vec![(1, 1, EventKind::CsEnter), (3, 2, EventKind::CsEnter), (4, 2, EventKind::CsExit)]);
         assert_eq!(exclusion_overlaps(&h).len(), 1);
     }
 
@@ -304,23 +249,13 @@ mod tests {
             version: 1,
             verdict: WriteVerdict::StaleToken { highest: 2 },
         };
-        let h = history(vec![
-            (0, 3, EventKind::ResourceInit { value: 1 }),
-            (1, 3, write(1, 1, 0)),
-            (2, 3, rejected),
-        ]);
+        let h = history(vec![(0, 3, EventKind::ResourceInit { value: 1 }), (1, 3, write(1, 1, 0)), (2, 3, rejected)]);
         assert!(inventory_effects(&h).is_empty());
         let h = history(vec![
             (0, 3, EventKind::ResourceInit { value: 1 }),
             (1, 3, write(1, 1, 0)),
             (2, 3, write(2, 0, -1)),
         ]);
-        assert_eq!(
-            inventory_effects(&h)
-                .iter()
-                .map(|v| v.kind)
-                .collect::<Vec<_>>(),
-            vec![ViolationKind::Oversold]
-        );
+        assert_eq!(inventory_effects(&h).iter().map(|v| v.kind).collect::<Vec<_>>(), vec![ViolationKind::Oversold]);
     }
 }

@@ -67,10 +67,7 @@ impl NodeClock {
     /// A clock whose readings start at zero (monotonic) and `offset` (wall) when
     /// the world starts.
     pub fn new(settings: ClockSettings) -> NodeClock {
-        assert!(
-            valid_drift(settings.drift_ppm),
-            "clock drift must be above -1e6 ppm"
-        );
+        assert!(valid_drift(settings.drift_ppm), "clock drift must be above -1e6 ppm");
         NodeClock {
             state: Mutex::new(ClockState {
                 anchor_global: 0,
@@ -139,9 +136,7 @@ impl NodeClock {
 
     /// Run `fut`, giving up when this clock has advanced by `local`.
     pub async fn timeout<F: Future>(&self, local: Duration, fut: F) -> Result<F::Output, TimedOut> {
-        madsim::time::timeout(self.global_for(local), fut)
-            .await
-            .map_err(|_| TimedOut)
+        madsim::time::timeout(self.global_for(local), fut).await.map_err(|_| TimedOut)
     }
 }
 
@@ -154,12 +149,7 @@ mod tests {
     use super::*;
 
     fn state(drift_ppm: i64) -> ClockState {
-        ClockState {
-            anchor_global: 0,
-            anchor_mono: 0,
-            drift_ppm,
-            wall_offset: 0,
-        }
+        ClockState { anchor_global: 0, anchor_mono: 0, drift_ppm, wall_offset: 0 }
     }
 
     #[test]

@@ -39,30 +39,16 @@ pub enum Fault {
     Pause { target: Target, duration: Duration },
     /// Kill the node; restart it after `restart_after` if given. With
     /// `durable: false` the node's durable state is lost too.
-    Crash {
-        target: Target,
-        restart_after: Option<Duration>,
-        durable: bool,
-    },
+    Crash { target: Target, restart_after: Option<Duration>, durable: bool },
     /// Cut the listed nodes off from every other node for a while
     /// (they can still reach each other).
-    Partition {
-        side: Vec<Target>,
-        duration: Duration,
-    },
+    Partition { side: Vec<Target>, duration: Duration },
     /// Change the network's loss and latency for a while.
-    Network {
-        settings: NetworkSettings,
-        duration: Duration,
-    },
+    Network { settings: NetworkSettings, duration: Duration },
     /// Step the node's wall clock by `delta_ns` (negative goes back).
     ClockJump { target: Target, delta_ns: i64 },
     /// Change the node's drift rate; back to the previous rate after `duration` if given.
-    ClockDrift {
-        target: Target,
-        drift_ppm: i64,
-        duration: Option<Duration>,
-    },
+    ClockDrift { target: Target, drift_ppm: i64, duration: Option<Duration> },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,9 +77,7 @@ impl FaultPlan {
                     return Err(format!("fault {i}: loss must be between 0 and 1"));
                 }
                 Fault::Partition { side, .. } if side.is_empty() => {
-                    return Err(format!(
-                        "fault {i}: a partition needs at least one node on its side"
-                    ));
+                    return Err(format!("fault {i}: a partition needs at least one node on its side"));
                 }
                 _ => {}
             }
@@ -118,57 +102,27 @@ pub fn inject(world: &World, plan: &FaultPlan) {
 async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
     let resolve = |t: &Target| resolve(world, picker, t);
     let note = |node: NodeId, kind: FaultKind, phase: FaultPhase, detail: String| {
-        world.record(
-            node,
-            EventKind::Fault {
-                kind,
-                phase,
-                detail,
-            },
-        )
+        world.record(node, EventKind::Fault { kind, phase, detail })
     };
     match fault {
         Fault::Pause { target, duration } => {
             let node = resolve(&target);
-            let detail = format!(
-                "{} paused for {:.3}s",
-                world.node_name(node),
-                duration.as_secs_f64()
-            );
+            let detail = format!("{} paused for {:.3}s", world.node_name(node), duration.as_secs_f64());
             note(node, FaultKind::Pause, FaultPhase::Start, detail);
             world.pause(node);
             madsim::time::sleep(duration).await;
             world.resume(node);
-            note(
-                node,
-                FaultKind::Pause,
-                FaultPhase::End,
-                format!("{} resumed", world.node_name(node)),
-            );
+            note(node, FaultKind::Pause, FaultPhase::End, format!("{} resumed", world.node_name(node)));
         }
-        Fault::Crash {
-            target,
-            restart_after,
-            durable,
-        } => {
+        Fault::Crash { target, restart_after, durable } => {
             let node = resolve(&target);
             let state = if durable { "state kept" } else { "state lost" };
-            note(
-                node,
-                FaultKind::Crash,
-                FaultPhase::Start,
-                format!("{} crashed ({state})", world.node_name(node)),
-            );
+            note(node, FaultKind::Crash, FaultPhase::Start, format!("{} crashed ({state})", world.node_name(node)));
             world.crash(node, !durable);
             if let Some(after) = restart_after {
                 madsim::time::sleep(after).await;
                 world.restart(node);
-                note(
-                    node,
-                    FaultKind::Crash,
-                    FaultPhase::End,
-                    format!("{} restarted", world.node_name(node)),
-                );
+                note(node, FaultKind::Crash, FaultPhase::End, format!("{} restarted", world.node_name(node)));
             }
         }
         Fault::Partition { side, duration } => {
@@ -180,21 +134,12 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
                 .filter(|n| !side.contains(n))
                 .collect();
             let names: Vec<String> = side.iter().map(|n| world.node_name(*n)).collect();
-            let detail = format!(
-                "[{}] cut off from the rest for {:.3}s",
-                names.join(", "),
-                duration.as_secs_f64()
-            );
+            let detail = format!("[{}] cut off from the rest for {:.3}s", names.join(", "), duration.as_secs_f64());
             note(WORLD, FaultKind::Partition, FaultPhase::Start, detail);
             set_links(world, &side, &others, false);
             madsim::time::sleep(duration).await;
             set_links(world, &side, &others, true);
-            note(
-                WORLD,
-                FaultKind::Partition,
-                FaultPhase::End,
-                format!("[{}] healed", names.join(", ")),
-            );
+            note(WORLD, FaultKind::Partition, FaultPhase::End, format!("[{}] healed", names.join(", ")));
         }
         Fault::Network { settings, duration } => {
             let detail = format!(
@@ -209,28 +154,15 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             world.set_network(settings);
             madsim::time::sleep(duration).await;
             world.set_network(before);
-            note(
-                WORLD,
-                FaultKind::Network,
-                FaultPhase::End,
-                "network restored".into(),
-            );
+            note(WORLD, FaultKind::Network, FaultPhase::End, "network restored".into());
         }
         Fault::ClockJump { target, delta_ns } => {
             let node = resolve(&target);
-            let detail = format!(
-                "{} wall clock jumps {:+.3}s",
-                world.node_name(node),
-                delta_ns as f64 / 1e9
-            );
+            let detail = format!("{} wall clock jumps {:+.3}s", world.node_name(node), delta_ns as f64 / 1e9);
             note(node, FaultKind::ClockJump, FaultPhase::Start, detail);
             world.clock(node).jump(delta_ns);
         }
-        Fault::ClockDrift {
-            target,
-            drift_ppm,
-            duration,
-        } => {
+        Fault::ClockDrift { target, drift_ppm, duration } => {
             let node = resolve(&target);
             let clock = world.clock(node);
             let before = clock.drift_ppm();
@@ -263,15 +195,10 @@ fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target) -> NodeId {
     let mut rng = picker.lock().expect("target picker poisoned");
     let clients = world.nodes_with_role(Role::Client);
     match target {
-        Target::Node(name) => world
-            .node_id(name)
-            .unwrap_or_else(|| panic!("fault targets unknown node {name}")),
+        Target::Node(name) => world.node_id(name).unwrap_or_else(|| panic!("fault targets unknown node {name}")),
         Target::Holder => {
             let holders = world.with_history(clients_in_critical_section);
-            *holders
-                .choose(&mut *rng)
-                .or_else(|| clients.choose(&mut *rng))
-                .expect("the world has clients")
+            *holders.choose(&mut *rng).or_else(|| clients.choose(&mut *rng)).expect("the world has clients")
         }
         Target::RandomClient => *clients.choose(&mut *rng).expect("the world has clients"),
     }
@@ -286,12 +213,7 @@ pub fn clients_in_critical_section(history: &History) -> Vec<NodeId> {
             EventKind::CsEnter => {
                 inside.insert(e.node);
             }
-            EventKind::CsExit
-            | EventKind::Fault {
-                kind: FaultKind::Crash,
-                phase: FaultPhase::Start,
-                ..
-            } => {
+            EventKind::CsExit | EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. } => {
                 inside.remove(&e.node);
             }
             _ => {}

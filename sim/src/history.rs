@@ -91,11 +91,7 @@ pub enum EventKind {
     /// A client began a lock operation.
     Invoke { op: Op },
     /// A lock operation finished; `token` is the fencing token an acquire obtained, if any.
-    Complete {
-        op: Op,
-        outcome: Outcome,
-        token: Option<u64>,
-    },
+    Complete { op: Op, outcome: Outcome, token: Option<u64> },
     /// The client believes it holds the lock and starts its guarded work.
     CsEnter,
     /// The client has finished its guarded work.
@@ -103,26 +99,11 @@ pub enum EventKind {
     /// The protected resource's starting value.
     ResourceInit { value: i64 },
     /// The protected resource served a read.
-    Read {
-        client: NodeId,
-        value: i64,
-        version: u64,
-    },
+    Read { client: NodeId, value: i64, version: u64 },
     /// The protected resource judged a write (accepted or rejected).
-    Write {
-        client: NodeId,
-        prev: i64,
-        value: i64,
-        token: Option<u64>,
-        version: u64,
-        verdict: WriteVerdict,
-    },
+    Write { client: NodeId, prev: i64, value: i64, token: Option<u64>, version: u64, verdict: WriteVerdict },
     /// A fault started or ended on `node` (the world node when it targets no single node).
-    Fault {
-        kind: FaultKind,
-        phase: FaultPhase,
-        detail: String,
-    },
+    Fault { kind: FaultKind, phase: FaultPhase, detail: String },
     /// The run ended; counters that are not events.
     End { messages: u64 },
 }
@@ -142,17 +123,11 @@ pub struct History {
 
 impl History {
     pub fn node_name(&self, id: NodeId) -> &str {
-        self.nodes
-            .get(id.0 as usize)
-            .map_or("?", |n| n.name.as_str())
+        self.nodes.get(id.0 as usize).map_or("?", |n| n.name.as_str())
     }
 
     pub fn clients(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.role == Role::Client)
-            .map(|(i, _)| NodeId(i as u32))
+        self.nodes.iter().enumerate().filter(|(_, n)| n.role == Role::Client).map(|(i, _)| NodeId(i as u32))
     }
 
     /// When the run ended (the time of the last event).
@@ -191,34 +166,16 @@ impl History {
         let token = |t: &Option<u64>| t.map(|t| format!(" token={t}")).unwrap_or_default();
         match kind {
             EventKind::Invoke { op } => format!("{} invoke", op_name(*op)),
-            EventKind::Complete {
-                op,
-                outcome,
-                token: t,
-            } => {
+            EventKind::Complete { op, outcome, token: t } => {
                 format!("{} {}{}", op_name(*op), outcome_name(*outcome), token(t))
             }
             EventKind::CsEnter => "enter critical section".into(),
             EventKind::CsExit => "exit critical section".into(),
             EventKind::ResourceInit { value } => format!("resource starts at {value}"),
-            EventKind::Read {
-                client,
-                value,
-                version,
-            } => {
-                format!(
-                    "read by {} -> {value} (version {version})",
-                    self.node_name(*client)
-                )
+            EventKind::Read { client, value, version } => {
+                format!("read by {} -> {value} (version {version})", self.node_name(*client))
             }
-            EventKind::Write {
-                client,
-                prev,
-                value,
-                token: t,
-                version,
-                verdict,
-            } => {
+            EventKind::Write { client, prev, value, token: t, version, verdict } => {
                 let judged = match verdict {
                     WriteVerdict::Accepted => "accepted".to_string(),
                     WriteVerdict::StaleToken { highest } => {
@@ -234,11 +191,7 @@ impl History {
                     token(t)
                 )
             }
-            EventKind::Fault {
-                kind,
-                phase,
-                detail,
-            } => {
+            EventKind::Fault { kind, phase, detail } => {
                 let phase = match phase {
                     FaultPhase::Start => "starts",
                     FaultPhase::End => "ends",
@@ -272,15 +225,8 @@ mod tests {
 
     fn history(at: u64) -> History {
         History {
-            nodes: vec![NodeInfo {
-                name: "client-0".into(),
-                role: Role::Client,
-            }],
-            events: vec![Event {
-                at: SimTime(at),
-                node: NodeId(0),
-                kind: EventKind::CsEnter,
-            }],
+            nodes: vec![NodeInfo { name: "client-0".into(), role: Role::Client }],
+            events: vec![Event { at: SimTime(at), node: NodeId(0), kind: EventKind::CsEnter }],
         }
     }
 

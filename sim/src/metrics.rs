@@ -28,21 +28,14 @@ pub struct RunMetrics {
 
 impl RunMetrics {
     pub fn measure(history: &History) -> RunMetrics {
-        let mut m = RunMetrics {
-            duration: history.end(),
-            ..RunMetrics::default()
-        };
+        let mut m = RunMetrics { duration: history.end(), ..RunMetrics::default() };
         let mut pending: std::collections::BTreeMap<NodeId, SimTime> = Default::default();
         for e in &history.events {
             match &e.kind {
                 EventKind::Invoke { op: Op::Acquire } => {
                     pending.insert(e.node, e.at);
                 }
-                EventKind::Complete {
-                    op: Op::Acquire,
-                    outcome,
-                    ..
-                } => {
+                EventKind::Complete { op: Op::Acquire, outcome, .. } => {
                     let started = pending.remove(&e.node);
                     match outcome {
                         Outcome::Ok => {

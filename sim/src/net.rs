@@ -49,11 +49,7 @@ impl Default for NetworkSettings {
     /// A same-datacenter network: no loss, 1–3 ms one way (madsim's timers
     /// resolve no finer than 1 ms).
     fn default() -> Self {
-        NetworkSettings {
-            loss: 0.0,
-            latency_min: Duration::from_millis(1),
-            latency_max: Duration::from_millis(3),
-        }
+        NetworkSettings { loss: 0.0, latency_min: Duration::from_millis(1), latency_max: Duration::from_millis(3) }
     }
 }
 
@@ -62,16 +58,8 @@ type ReplyFuture = Pin<Box<dyn Future<Output = Payload> + Send>>;
 pub(crate) type Handler = Arc<Mutex<dyn FnMut(Payload) -> ReplyFuture + Send>>;
 
 pub(crate) enum Envelope {
-    Request {
-        from: NodeId,
-        call: u64,
-        service: &'static str,
-        body: Payload,
-    },
-    Reply {
-        call: u64,
-        body: Payload,
-    },
+    Request { from: NodeId, call: u64, service: &'static str, body: Payload },
+    Reply { call: u64, body: Payload },
 }
 
 /// The network's state: settings, cut links, services and calls in flight.
@@ -163,9 +151,7 @@ impl Net {
         let s = self.settings;
         // Draw for every message, so a cut link does not shift later draws.
         let lost = s.loss > 0.0 && self.rng.gen_bool(s.loss);
-        let latency = self
-            .rng
-            .gen_range(s.latency_min..=s.latency_max.max(s.latency_min));
+        let latency = self.rng.gen_range(s.latency_min..=s.latency_max.max(s.latency_min));
         (!lost && !self.cuts.contains_key(&(from, to))).then_some(latency)
     }
 }

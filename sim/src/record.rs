@@ -32,13 +32,7 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    pub fn new(
-        cell: [&str; 3],
-        seed: u64,
-        trace_hash: u64,
-        verdict: &Verdict,
-        metrics: &RunMetrics,
-    ) -> RunRecord {
+    pub fn new(cell: [&str; 3], seed: u64, trace_hash: u64, verdict: &Verdict, metrics: &RunMetrics) -> RunRecord {
         let mut sorted = metrics.acquire_latencies_ns.clone();
         sorted.sort_unstable();
         RunRecord {
@@ -90,10 +84,7 @@ impl Summary {
         latencies_ns.sort_unstable();
         let acquired: u64 = records.iter().map(|r| r.acquired).sum();
         let messages: u64 = records.iter().map(|r| r.messages).sum();
-        let sim_ns: u64 = records
-            .iter()
-            .map(|r| (r.sim_seconds * 1e9).round() as u64)
-            .sum();
+        let sim_ns: u64 = records.iter().map(|r| (r.sim_seconds * 1e9).round() as u64).sum();
         Summary {
             seeds: records.len(),
             overlap_seeds: records.iter().filter(|r| r.overlaps > 0).count(),

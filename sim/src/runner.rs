@@ -34,17 +34,13 @@ where
     std::thread::Builder::new()
         .name(format!("seed-{seed}"))
         .spawn(move || {
-            let mut runtime =
-                madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+            let mut runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
             runtime.set_time_limit(time_limit);
             runtime.block_on(body())
         })
         .expect("the OS can start a thread")
         .join()
-        .map_err(|payload| SeedPanic {
-            seed,
-            message: panic_text(&payload),
-        })
+        .map_err(|payload| SeedPanic { seed, message: panic_text(&payload) })
 }
 
 fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
@@ -59,12 +55,7 @@ fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
 
 /// Call `run` for every seed using `jobs` worker threads; `done` is called after
 /// each seed (for progress). Results are in the order of `seeds`.
-pub fn run_seeds<T: Send>(
-    seeds: &[u64],
-    jobs: usize,
-    run: impl Fn(u64) -> T + Sync,
-    done: impl Fn() + Sync,
-) -> Vec<T> {
+pub fn run_seeds<T: Send>(seeds: &[u64], jobs: usize, run: impl Fn(u64) -> T + Sync, done: impl Fn() + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<T>>> = seeds.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
@@ -78,12 +69,5 @@ pub fn run_seeds<T: Send>(
             });
         }
     });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .expect("result slot poisoned")
-                .expect("every seed ran")
-        })
-        .collect()
+    slots.into_iter().map(|slot| slot.into_inner().expect("result slot poisoned").expect("every seed ran")).collect()
 }

@@ -9,9 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// Nanoseconds of global simulated time since the world started.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SimTime(pub u64);
 
@@ -51,11 +49,6 @@ impl std::ops::Add<Duration> for SimTime {
 /// Seconds with microsecond precision, e.g. `12.031512s`.
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}.{:06}s",
-            self.0 / 1_000_000_000,
-            (self.0 % 1_000_000_000) / 1_000
-        )
+        write!(f, "{}.{:06}s", self.0 / 1_000_000_000, (self.0 % 1_000_000_000) / 1_000)
     }
 }

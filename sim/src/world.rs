@@ -65,19 +65,10 @@ impl World {
             nodes: Mutex::new(Vec::new()),
             history: Mutex::new(History::default()),
             net: Mutex::new(Net::new(network, rng::stream(seed, "network"))),
-            carrier: madsim::runtime::Handle::current()
-                .create_node()
-                .name("network")
-                .build(),
+            carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
-        world.nodes().push(Node {
-            clock: Arc::new(NodeClock::new(ClockSettings::default())),
-            sim: None,
-        });
-        world.history().nodes.push(NodeInfo {
-            name: "world".into(),
-            role: Role::World,
-        });
+        world.nodes().push(Node { clock: Arc::new(NodeClock::new(ClockSettings::default())), sim: None });
+        world.history().nodes.push(NodeInfo { name: "world".into(), role: Role::World });
         world
     }
 
@@ -131,40 +122,20 @@ impl World {
                 main(ctx)
             })
             .build();
-        nodes.push(Node {
-            clock,
-            sim: Some(SimNode {
-                id: handle.id(),
-                durable,
-                pauses: 0,
-            }),
-        });
+        nodes.push(Node { clock, sim: Some(SimNode { id: handle.id(), durable, pauses: 0 }) });
         drop(nodes);
-        self.history().nodes.push(NodeInfo {
-            name: name.into(),
-            role,
-        });
+        self.history().nodes.push(NodeInfo { name: name.into(), role });
         id
     }
 
     /// All nodes with `role`, in creation order.
     pub fn nodes_with_role(&self, role: Role) -> Vec<NodeId> {
-        self.history()
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.role == role)
-            .map(|(i, _)| NodeId(i as u32))
-            .collect()
+        self.history().nodes.iter().enumerate().filter(|(_, n)| n.role == role).map(|(i, _)| NodeId(i as u32)).collect()
     }
 
     pub fn node_id(&self, name: &str) -> Option<NodeId> {
         let history = self.history();
-        history
-            .nodes
-            .iter()
-            .position(|n| n.name == name)
-            .map(|i| NodeId(i as u32))
+        history.nodes.iter().position(|n| n.name == name).map(|i| NodeId(i as u32))
     }
 
     pub fn node_name(&self, id: NodeId) -> String {
@@ -193,21 +164,13 @@ impl World {
 
     /// End the run: record the end event and hand back the history.
     pub fn finish(&self) -> History {
-        self.record(
-            WORLD,
-            EventKind::End {
-                messages: self.messages(),
-            },
-        );
+        self.record(WORLD, EventKind::End { messages: self.messages() });
         std::mem::take(&mut *self.history())
     }
 
     fn sim_node<T>(&self, id: NodeId, f: impl FnOnce(&mut SimNode) -> T) -> T {
         let mut nodes = self.nodes();
-        let node = nodes[id.0 as usize]
-            .sim
-            .as_mut()
-            .expect("the world node cannot be targeted");
+        let node = nodes[id.0 as usize].sim.as_mut().expect("the world node cannot be targeted");
         f(node)
     }
 
@@ -288,12 +251,7 @@ impl World {
                     let _ = waiter.send(body);
                 }
             }
-            Envelope::Request {
-                from,
-                call,
-                service,
-                body,
-            } => {
+            Envelope::Request { from, call, service, body } => {
                 let Some(handler) = self.net().service(to, service) else {
                     return;
                 };
@@ -378,24 +336,12 @@ impl NodeCtx {
 
     /// Send `req` to node `to` and wait for its reply for at most `timeout` of
     /// this node's clock.
-    pub async fn call<R: Rpc>(
-        &self,
-        to: NodeId,
-        req: R,
-        timeout: Duration,
-    ) -> Result<R::Reply, RpcError> {
+    pub async fn call<R: Rpc>(&self, to: NodeId, req: R, timeout: Duration) -> Result<R::Reply, RpcError> {
         let (call, reply) = self.world.net().open_call(self.id);
-        let request = Envelope::Request {
-            from: self.id,
-            call,
-            service: R::NAME,
-            body: Box::new(req),
-        };
+        let request = Envelope::Request { from: self.id, call, service: R::NAME, body: Box::new(req) };
         self.world.transmit(self.id, to, request);
         match self.clock.timeout(timeout, reply).await {
-            Ok(Ok(body)) => Ok(*body
-                .downcast::<R::Reply>()
-                .expect("reply has the service's reply type")),
+            Ok(Ok(body)) => Ok(*body.downcast::<R::Reply>().expect("reply has the service's reply type")),
             _ => {
                 self.world.net().forget_call(call);
                 Err(RpcError::Timeout)
@@ -413,12 +359,9 @@ impl NodeCtx {
         Fut: Future<Output = R::Reply> + Send + 'static,
     {
         let erased: Handler = Arc::new(Mutex::new(move |body: Payload| {
-            let req = *body
-                .downcast::<R>()
-                .expect("request has the service's type");
+            let req = *body.downcast::<R>().expect("request has the service's type");
             let reply = handler(req);
-            Box::pin(async move { Box::new(reply.await) as Payload })
-                as Pin<Box<dyn Future<Output = Payload> + Send>>
+            Box::pin(async move { Box::new(reply.await) as Payload }) as Pin<Box<dyn Future<Output = Payload> + Send>>
         }));
         self.world.net().serve(self.id, R::NAME, erased);
     }

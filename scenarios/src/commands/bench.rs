@@ -43,14 +43,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     }
     let bare_wall = started.elapsed().as_secs_f64();
     let bare_rate = bare_messages as f64 / bare_wall;
-    println!(
-        "{:<12} {:>12.0} {:>18} {:>16.0} {:>10}",
-        "bare-madsim",
-        sim_seconds / bare_wall,
-        "-",
-        bare_rate,
-        "1.00"
-    );
+    println!("{:<12} {:>12.0} {:>18} {:>16.0} {:>10}", "bare-madsim", sim_seconds / bare_wall, "-", bare_rate, "1.00");
 
     for design in algorithms::designs() {
         let experiment = Experiment::new(crate::cli::spec(design.name(), "none", &workload))?;
@@ -88,8 +81,7 @@ fn bare_rpc_loop(seed: u64, duration: Duration) -> Result<u64, Failure> {
     let round_trips = run_seed(seed, duration * 2, move || async move {
         let handle = madsim::runtime::Handle::current();
         let net = NetworkSettings::default();
-        madsim::net::NetSim::current()
-            .update_config(|c| c.send_latency = net.latency_min..net.latency_max);
+        madsim::net::NetSim::current().update_config(|c| c.send_latency = net.latency_min..net.latency_max);
         let server_addr: std::net::SocketAddr = "10.9.0.1:7000".parse().expect("valid address");
         handle
             .create_node()
@@ -100,19 +92,14 @@ fn bare_rpc_loop(seed: u64, duration: Duration) -> Result<u64, Failure> {
                 std::future::pending::<()>().await
             })
             .build();
-        let client = handle
-            .create_node()
-            .ip("10.9.0.2".parse().expect("valid address"))
-            .build();
+        let client = handle.create_node().ip("10.9.0.2".parse().expect("valid address")).build();
         client
             .spawn(async move {
                 let ep = Endpoint::bind("10.9.0.2:7000").await.expect("bind");
                 let deadline = madsim::time::Instant::now() + duration;
                 let mut n = 0u64;
                 while madsim::time::Instant::now() < deadline {
-                    ep.call(server_addr, Ping(n))
-                        .await
-                        .expect("no faults in the baseline");
+                    ep.call(server_addr, Ping(n)).await.expect("no faults in the baseline");
                     n += 1;
                 }
                 n

@@ -14,7 +14,7 @@ use crate::progress;
 use crate::scenario::SCENARIOS;
 use crate::sweep::sweep;
 
-const DEFAULT_SEEDS: u64 = 40;
+const DEFAULT_SEEDS: u64 = 200;
 
 pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     let all_designs: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
@@ -32,35 +32,18 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     let mut cells = Vec::new();
     let mut records = Vec::new();
     for (i, experiment) in experiments.iter().enumerate() {
-        let label = format!(
-            "[{}/{}] {}",
-            i + 1,
-            experiments.len(),
-            experiment.cell().join(" / ")
-        );
+        let label = format!("[{}/{}] {}", i + 1, experiments.len(), experiment.cell().join(" / "));
         let bar = progress::bar(seeds.len() as u64, &label);
         let cell = sweep(experiment, &seeds, jobs, &bar)?;
         bar.finish_and_clear();
         let [algorithm, scenario, workload] = experiment.cell().map(String::from);
-        let first_violation = cell
-            .violating()
-            .next()
-            .map(|r| (r.seed, experiment.replay_command(r.seed)));
-        cells.push(CellReport {
-            algorithm,
-            scenario,
-            workload,
-            summary: cell.summary,
-            first_violation,
-        });
+        let first_violation = cell.first_violation().map(|r| (r.seed, experiment.replay_command(r.seed)));
+        cells.push(CellReport { algorithm, scenario, workload, summary: cell.summary, first_violation });
         records.extend(cell.records);
     }
 
     let io = |what: &str, e: std::io::Error| {
-        Failure::Internal(format!(
-            "cannot write {what} in {}: {e}",
-            args.out.display()
-        ))
+        Failure::Internal(format!("cannot write {what} in {}: {e}", args.out.display()))
     };
     std::fs::create_dir_all(&args.out).map_err(|e| io("the report directory", e))?;
     let csv = reports::runs_csv::to_csv(&records).map_err(|e| Failure::Internal(e.to_string()))?;
@@ -75,10 +58,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     let md = reports::markdown::render("locksim comparison", &note, &cells);
     write_atomic(&args.out.join("report.md"), md.as_bytes()).map_err(|e| io("report.md", e))?;
     print!("{md}");
-    println!(
-        "\nreport written to {}",
-        args.out.join("report.md").display()
-    );
+    println!("\nreport written to {}", args.out.join("report.md").display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -90,17 +70,9 @@ fn choose<'a>(given: &str, known: &[&'a str], what: &str) -> Result<Vec<&'a str>
     given
         .split(',')
         .map(|name| {
-            known
-                .iter()
-                .find(|k| **k == name.trim())
-                .copied()
-                .ok_or_else(|| {
-                    format!(
-                        "unknown {what} '{}' (known: {}; see `locksim list`)",
-                        name.trim(),
-                        known.join(", ")
-                    )
-                })
+            known.iter().find(|k| **k == name.trim()).copied().ok_or_else(|| {
+                format!("unknown {what} '{}' (known: {}; see `locksim list`)", name.trim(), known.join(", "))
+            })
         })
         .collect()
 }

@@ -35,18 +35,11 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, Failure> {
                 "fault_plan": run.plan,
                 "record": experiment.record(&run),
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).expect("serializable")
-            );
+            println!("{}", serde_json::to_string_pretty(&out).expect("serializable"));
         }
         Format::Table => print_table(&run, args.trace),
     }
-    Ok(if run.verdict.corrupted.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if run.verdict.corrupted.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn all_violations(run: &SeedRun) -> impl Iterator<Item = &Violation> {
@@ -85,11 +78,7 @@ fn print_table(run: &SeedRun, trace: bool) {
     } else {
         println!("fault plan:");
         for f in &run.plan.faults {
-            println!(
-                "  at {:>10.3}s  {}",
-                f.at.as_secs_f64(),
-                serde_json::to_string(&f.fault).expect("serializable")
-            );
+            println!("  at {:>10.3}s  {}", f.at.as_secs_f64(), serde_json::to_string(&f.fault).expect("serializable"));
         }
     }
     let h = &run.history;

@@ -20,17 +20,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let cell = sweep(&experiment, &seeds, args.sweep.jobs(), &bar)?;
     bar.finish_and_clear();
     match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&to_json(&experiment, &cell)).expect("serializable")
-        ),
+        Format::Json => {
+            println!("{}", serde_json::to_string_pretty(&to_json(&experiment, &cell)).expect("serializable"))
+        }
         Format::Table => print_table(&experiment, &seeds, &cell),
     }
-    Ok(if cell.summary.unsafe_seeds > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if cell.summary.unsafe_seeds > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn to_json(experiment: &Experiment, cell: &CellResult) -> serde_json::Value {
@@ -61,40 +56,18 @@ fn print_table(experiment: &Experiment, seeds: &[u64], cell: &CellResult) {
         experiment.duration.as_secs(),
         experiment.workload.clients
     );
-    println!(
-        "  seeds with exclusion overlaps   {:>6} / {} ({:.1}%)",
-        s.overlap_seeds,
-        s.seeds,
-        pct(s.overlap_seeds)
-    );
-    println!(
-        "  seeds with corrupted effects    {:>6} / {} ({:.1}%)",
-        s.unsafe_seeds,
-        s.seeds,
-        pct(s.unsafe_seeds)
-    );
-    println!(
-        "  acquisitions                    {:>6}  ({:.1} per simulated second)",
-        s.acquired, s.throughput
-    );
-    println!(
-        "  acquire latency p50 / p99       {} / {}",
-        ms(s.acquire_p50_ms),
-        ms(s.acquire_p99_ms)
-    );
+    println!("  seeds with exclusion overlaps   {:>6} / {} ({:.1}%)", s.overlap_seeds, s.seeds, pct(s.overlap_seeds));
+    println!("  seeds with corrupted effects    {:>6} / {} ({:.1}%)", s.unsafe_seeds, s.seeds, pct(s.unsafe_seeds));
+    println!("  acquisitions                    {:>6}  ({:.1} per simulated second)", s.acquired, s.throughput);
+    println!("  acquire latency p50 / p99       {} / {}", ms(s.acquire_p50_ms), ms(s.acquire_p99_ms));
     println!(
         "  messages per acquisition        {}",
-        s.messages_per_acquisition
-            .map_or("-".to_string(), |m| format!("{m:.1}"))
+        s.messages_per_acquisition.map_or("-".to_string(), |m| format!("{m:.1}"))
     );
     println!("  writes rejected by the resource {:>6}", s.writes_rejected);
     let violating: Vec<_> = cell.violating().collect();
     if !violating.is_empty() {
-        println!(
-            "violating seeds ({} in all, first {} shown):",
-            violating.len(),
-            violating.len().min(SHOWN)
-        );
+        println!("violating seeds ({} in all, first {} shown):", violating.len(), violating.len().min(SHOWN));
         for r in violating.iter().take(SHOWN) {
             println!(
                 "  seed {:<6} trace {}  overlaps {:<3} corrupted {:<3} {}",

@@ -1,0 +1,200 @@
+//! The world's promises, each checked in a small simulated world.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sim::clock::ClockSettings;
+use sim::fault::{self, Fault, FaultPlan, Target, TimedFault};
+use sim::history::{EventKind, NodeId, Role};
+use sim::net::{NetworkSettings, Rpc};
+use sim::runner::run_seed;
+use sim::time::SimTime;
+use sim::world::{NodeCtx, RpcError, World};
+
+struct Echo(u64);
+
+impl Rpc for Echo {
+    type Reply = u64;
+    const NAME: &'static str = "test.echo";
+}
+
+fn echo_server(world: &World) -> NodeId {
+    world.add_node("server", Role::Server, ClockSettings::default(), |ctx: NodeCtx| async move {
+        ctx.serve(|Echo(n)| std::future::ready(n));
+        std::future::pending::<()>().await
+    })
+}
+
+/// Run `client` on a client node next to an echo server for `secs` simulated
+/// seconds, with `plan` injected; return what the client reported.
+fn with_client<T: Send + 'static>(
+    secs: u64,
+    plan: FaultPlan,
+    client: impl Fn(NodeCtx, NodeId) -> LocalFuture<T> + Send + Sync + 'static,
+) -> Vec<T> {
+    run_seed(7, Duration::from_secs(3600), move || async move {
+        let world = World::new(7, NetworkSettings::default());
+        let server = echo_server(&world);
+        let out: Arc<Mutex<Vec<T>>> = Arc::default();
+        let sink = out.clone();
+        let client = Arc::new(client);
+        world.add_node("client", Role::Client, ClockSettings::default(), move |ctx: NodeCtx| {
+            let (sink, client) = (sink.clone(), client.clone());
+            async move {
+                let value = client(ctx, server).await;
+                sink.lock().unwrap().push(value);
+            }
+        });
+        fault::inject(&world, &plan);
+        madsim::time::sleep(Duration::from_secs(secs)).await;
+        let values = std::mem::take(&mut *out.lock().unwrap());
+        values
+    })
+    .unwrap()
+}
+
+type LocalFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
+#[test]
+fn a_call_takes_two_drawn_latencies_and_nothing_more() {
+    let rtts = with_client(1, FaultPlan::default(), |ctx, server| {
+        Box::pin(async move {
+            let mut rtts = Vec::new();
+            for i in 0..50 {
+                let t0 = SimTime::now();
+                assert_eq!(ctx.call(server, Echo(i), Duration::from_secs(1)).await, Ok(i));
+                rtts.push(SimTime::now().since(t0));
+            }
+            rtts
+        })
+    });
+    let (min, max) = (NetworkSettings::default().latency_min, NetworkSettings::default().latency_max);
+    for rtt in &rtts[0] {
+        // madsim adds 50 ns to each timer it fires.
+        assert!(*rtt >= min * 2 && *rtt <= max * 2 + Duration::from_micros(1), "round trip {rtt:?}");
+    }
+}
+
+#[test]
+fn a_cut_link_times_out_and_heals() {
+    let plan = FaultPlan {
+        faults: vec![TimedFault {
+            at: Duration::from_millis(100),
+            fault: Fault::Partition { side: vec![Target::Node("server".into())], duration: Duration::from_secs(1) },
+        }],
+    };
+    let results = with_client(3, plan, |ctx, server| {
+        Box::pin(async move {
+            ctx.sleep(Duration::from_millis(500)).await;
+            let during = ctx.call(server, Echo(1), Duration::from_millis(200)).await;
+            ctx.sleep(Duration::from_secs(1)).await;
+            let after = ctx.call(server, Echo(2), Duration::from_millis(200)).await;
+            (during, after)
+        })
+    });
+    assert_eq!(results, vec![(Err(RpcError::Timeout), Ok(2))]);
+}
+
+#[test]
+fn a_paused_server_answers_only_after_it_resumes() {
+    let plan = FaultPlan {
+        faults: vec![TimedFault {
+            at: Duration::from_millis(100),
+            fault: Fault::Pause { target: Target::Node("server".into()), duration: Duration::from_secs(2) },
+        }],
+    };
+    let replies = with_client(5, plan, |ctx, server| {
+        Box::pin(async move {
+            ctx.sleep(Duration::from_millis(200)).await;
+            let reply = ctx.call(server, Echo(9), Duration::from_secs(10)).await;
+            (reply, SimTime::now())
+        })
+    });
+    let (reply, at) = replies[0];
+    assert_eq!(reply, Ok(9));
+    assert!(at >= SimTime::from_duration(Duration::from_millis(2100)), "answered at {at}");
+    assert!(at <= SimTime::from_duration(Duration::from_millis(2110)), "answered at {at}");
+}
+
+#[test]
+fn a_reply_waiting_for_a_paused_client_is_seen_when_it_resumes() {
+    // The client is paused while the reply is in flight; on resume the reply is
+    // there, even though the call's timeout has also passed (a pause is not a timeout).
+    let plan = FaultPlan {
+        faults: vec![TimedFault {
+            at: Duration::from_millis(1),
+            fault: Fault::Pause { target: Target::Node("client".into()), duration: Duration::from_secs(1) },
+        }],
+    };
+    let replies = with_client(3, plan, |ctx, server| {
+        Box::pin(async move { ctx.call(server, Echo(3), Duration::from_millis(100)).await })
+    });
+    assert_eq!(replies, vec![Ok(3)]);
+}
+
+#[test]
+fn durable_state_survives_a_crash_that_keeps_it_and_not_one_that_loses_it() {
+    for (durable, expected) in [(true, vec![1, 2]), (false, vec![1, 1])] {
+        let seen = run_seed(1, Duration::from_secs(3600), move || async move {
+            let world = World::new(1, NetworkSettings::default());
+            let seen: Arc<Mutex<Vec<u32>>> = Arc::default();
+            let sink = seen.clone();
+            world.add_node("n", Role::Server, ClockSettings::default(), move |ctx: NodeCtx| {
+                let sink = sink.clone();
+                async move {
+                    let counter = ctx.durable(|| Mutex::new(0u32));
+                    let mut c = counter.lock().unwrap();
+                    *c += 1;
+                    sink.lock().unwrap().push(*c);
+                }
+            });
+            let plan = FaultPlan {
+                faults: vec![TimedFault {
+                    at: Duration::from_secs(1),
+                    fault: Fault::Crash {
+                        target: Target::Node("n".into()),
+                        restart_after: Some(Duration::from_secs(1)),
+                        durable,
+                    },
+                }],
+            };
+            fault::inject(&world, &plan);
+            madsim::time::sleep(Duration::from_secs(3)).await;
+            let history = world.finish();
+            let crash_events = history.events.iter().filter(|e| matches!(e.kind, EventKind::Fault { .. })).count();
+            assert_eq!(crash_events, 2, "crash and restart are recorded");
+            let seen = seen.lock().unwrap().clone();
+            seen
+        })
+        .unwrap();
+        assert_eq!(seen, expected, "durable: {durable}");
+    }
+}
+
+#[test]
+fn a_fast_clock_sleeps_less_global_time_and_a_jump_moves_only_the_wall_clock() {
+    let (slept, mono, wall) = run_seed(3, Duration::from_secs(3600), || async {
+        let world = World::new(3, NetworkSettings::default());
+        let out: Arc<Mutex<Option<(Duration, Duration, i64)>>> = Arc::default();
+        let sink = out.clone();
+        let fast = ClockSettings { offset_ns: 0, drift_ppm: 100_000 }; // 10% fast
+        world.add_node("n", Role::Client, fast, move |ctx: NodeCtx| {
+            let sink = sink.clone();
+            async move {
+                let t0 = SimTime::now();
+                ctx.sleep(Duration::from_secs(11)).await;
+                let slept = SimTime::now().since(t0);
+                ctx.clock().jump(-5_000_000_000);
+                *sink.lock().unwrap() = Some((slept, ctx.clock().monotonic(), ctx.clock().wall()));
+            }
+        });
+        madsim::time::sleep(Duration::from_secs(20)).await;
+        let result = out.lock().unwrap().take();
+        result.unwrap()
+    })
+    .unwrap();
+    // 11 local seconds at +10% take 10 global seconds.
+    assert!(slept >= Duration::from_secs(10) && slept < Duration::from_millis(10_002), "slept {slept:?}");
+    assert!(mono >= Duration::from_secs(11));
+    assert_eq!(wall, mono.as_nanos() as i64 - 5_000_000_000);
+}
