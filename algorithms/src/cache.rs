@@ -1,55 +1,96 @@
-//! `cache`: a lock on a single Redis-like cache server.
+//! `cache`: a lock on a Redis-like cache (see [`crate::redis`] for the server).
 //!
-//! Reference: the Redis documentation — `SET` with `NX PX`, and the
-//! single-instance pattern of "Distributed Locks with Redis":
-//! acquire with `SET resource my_random_value NX PX ttl`; release with the
-//! compare-and-delete script
-//! `if redis.call("get",KEYS[1]) == ARGV[1] then return redis.call("del",KEYS[1]) else return 0 end`.
-//!
-//! Server model: a key expires when the server's own **wall clock** passes its
-//! expiry time (Redis stores absolute expiry times and compares them with its
-//! wall clock). An expired key behaves as absent, which is what Redis's lazy
-//! plus active expiry shows a client. Keys live in memory only: a crash loses
-//! them all (Redis without persistence).
+//! Reference: the Redis documentation's single-instance pattern in
+//! "Distributed Locks with Redis": acquire with `SET resource my_random_value
+//! NX PX ttl`, release with the compare-and-delete script. Optionally a
+//! replica fed asynchronously and a Sentinel that fails over to it.
 //!
 //! Client model: each acquire draws a fresh random value from the client's
 //! seeded stream (the docs' "unique across all clients and all lock
-//! requests"); blocking and timed acquires retry after `retry_delay_ms` plus a
-//! random jitter up to `retry_jitter_ms` (node-redlock's 200/200 ms style;
-//! redis-py polls every 100 ms). The value is not a fencing token: the
-//! resource cannot tell a stale holder from a current one.
+//! requests"); blocking and timed acquires retry every `retry_delay_ms` plus
+//! up to `retry_jitter_ms` (redis-py polls every 100 ms; jitter avoids lock
+//! step). After a timeout or a READONLY reply the client asks the sentinel
+//! where the master is. The value is not a fencing token: the resource cannot
+//! tell a stale holder from the current one.
 //!
-//! Simplified away (for now): eviction, replication and failover.
+//! Defaults and why: TTL 10 s; server-side expiry on the wall clock, as Redis
+//! does; `allkeys-lru`, the policy the Redis docs recommend for a cache (Redis
+//! itself ships `noeviction`); no persistence (the docs' default of periodic
+//! snapshots loses recent keys on a crash just the same); Sentinel's
+//! `down-after-milliseconds` 5 s (its sample config says 30 s; 5 s is common
+//! in production and keeps runs short).
 
 use rand::Rng;
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use sim::clock::{ClockSettings, WallNanos};
+use sim::clock::ClockSettings;
 use sim::history::{NodeId, Role};
-use sim::net::Rpc;
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
 use crate::lock::{AcquireMode, Acquired, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
+use crate::redis::{
+    self, DelIfValue, Eviction, ExpiryClock, MasterAddress, Persistence, RedisConfig, SentinelConfig, ServerRole,
+    SetNxPx,
+};
+use crate::retry::{Retrier, RetryPolicy};
 
 pub struct CacheDesign;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "ttl_ms", default: "10000", help: "lock expiry (PX), judged on the server's wall clock" },
+    ParamSpec { name: "ttl_ms", default: "10000", help: "lock expiry (PX), judged on the server's clock" },
     ParamSpec { name: "retry_delay_ms", default: "100", help: "wait between acquire attempts" },
     ParamSpec { name: "retry_jitter_ms", default: "100", help: "random extra wait, 0..=this" },
     ParamSpec { name: "op_timeout_ms", default: "100", help: "client-side timeout of one request" },
+    ParamSpec { name: "expiry_clock", default: "wall", help: "server clock for expiry: wall | monotonic" },
+    ParamSpec { name: "eviction", default: "allkeys-lru", help: "noeviction | volatile-lru | allkeys-lru" },
+    ParamSpec {
+        name: "pressure_churn_ms",
+        default: "20",
+        help: "under memory pressure, keys idle this long are evicted",
+    },
+    ParamSpec { name: "persistence", default: "none", help: "none | fsync-always | delayed-restart" },
+    ParamSpec { name: "replica", default: "false", help: "add an async replica and a sentinel that fails over to it" },
+    ParamSpec { name: "replication_lag_ms", default: "10", help: "how long a change takes to reach the replica" },
+    ParamSpec { name: "down_after_ms", default: "5000", help: "sentinel: master silence before failover" },
 ];
+
+pub const EVICTIONS: [&str; 3] = ["noeviction", "volatile-lru", "allkeys-lru"];
+pub const PERSISTENCES: [&str; 3] = ["none", "fsync-always", "delayed-restart"];
+
+/// Read the Redis server settings shared by `cache` and `redlock`.
+pub fn redis_config(p: &ParamReader, ttl: Duration) -> Result<RedisConfig, String> {
+    Ok(RedisConfig {
+        expiry_clock: [ExpiryClock::Wall, ExpiryClock::Monotonic][p.choice("expiry_clock", &["wall", "monotonic"])?],
+        eviction: [Eviction::NoEviction, Eviction::VolatileLru, Eviction::AllkeysLru]
+            [p.choice("eviction", &EVICTIONS)?],
+        pressure_churn: p.millis_at_least("pressure_churn_ms", 1)?,
+        persistence: [Persistence::None, Persistence::FsyncAlways, Persistence::DelayedRestart]
+            [p.choice("persistence", &PERSISTENCES)?],
+        restart_delay: ttl,
+        replication_lag: Duration::ZERO,
+    })
+}
+
+/// Read the retry settings shared by the lock clients.
+pub fn retry_policy(p: &ParamReader, max_attempts: Option<u32>) -> Result<RetryPolicy, String> {
+    Ok(RetryPolicy {
+        delay: p.millis_at_least("retry_delay_ms", 1)?,
+        jitter: p.millis_at_least("retry_jitter_ms", 0)?,
+        max_attempts,
+    })
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheConfig {
     pub ttl: Duration,
-    pub retry_delay: Duration,
-    pub retry_jitter: Duration,
+    pub retry: RetryPolicy,
     pub op_timeout: Duration,
+    pub server: RedisConfig,
+    /// `Some` when the master has a replica and a sentinel.
+    pub sentinel: Option<SentinelConfig>,
 }
 
 impl Design for CacheDesign {
@@ -58,7 +99,7 @@ impl Design for CacheDesign {
     }
 
     fn summary(&self) -> &'static str {
-        "single Redis-like server: SET key value NX PX ttl, compare-and-delete release"
+        "Redis-like cache: SET key value NX PX ttl, compare-and-delete release; eviction, optional replica + sentinel"
     }
 
     fn params(&self) -> &'static [ParamSpec] {
@@ -67,96 +108,56 @@ impl Design for CacheDesign {
 
     fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
         let p = ParamReader::new(self.name(), PARAMS, params)?;
+        let ttl = p.millis_at_least("ttl_ms", 1)?;
+        let mut server = redis_config(&p, ttl)?;
+        server.replication_lag = p.millis_at_least("replication_lag_ms", 0)?;
+        let sentinel = p.bool("replica")?.then_some(());
+        let down_after = p.millis_at_least("down_after_ms", 1)?;
         Ok(Arc::new(CacheConfig {
-            ttl: p.millis_at_least("ttl_ms", 1)?,
-            retry_delay: p.millis_at_least("retry_delay_ms", 1)?,
-            retry_jitter: p.millis_at_least("retry_jitter_ms", 0)?,
+            ttl,
+            retry: retry_policy(&p, None)?,
             op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
+            server,
+            sentinel: sentinel.map(|_| SentinelConfig { ping_every: Duration::from_secs(1), down_after }),
         }))
     }
 }
 
 impl Deployment for CacheConfig {
     fn deploy(&self, world: &World) -> Arc<dyn Connector> {
-        let server = world.add_node("cache", Role::Server, ClockSettings::default(), serve_cache);
-        Arc::new(CacheConnector { server, config: *self })
+        let clock = ClockSettings::default();
+        let Some(sentinel) = self.sentinel else {
+            let master = world.add_node(
+                "cache",
+                Role::Server,
+                clock,
+                redis::serve(self.server, ServerRole::Master { replica: None }),
+            );
+            world.set_primary(master);
+            return Arc::new(CacheConnector { master, sentinel: None, config: *self });
+        };
+        // Node ids are assigned in creation order, so the master can name its replica up front.
+        let master_id = NodeId(world.node_count() as u32);
+        let replica_id = NodeId(master_id.0 + 1);
+        let master = world.add_node(
+            "cache-0",
+            Role::Server,
+            clock,
+            redis::serve(self.server, ServerRole::Master { replica: Some(replica_id) }),
+        );
+        let replica = world.add_node("cache-1", Role::Server, clock, redis::serve(self.server, ServerRole::Replica));
+        assert_eq!((master, replica), (master_id, replica_id));
+        let sentinel = world.add_node("sentinel", Role::Server, clock, redis::sentinel(sentinel, master, replica));
+        world.set_primary(master);
+        Arc::new(CacheConnector { master, sentinel: Some(sentinel), config: *self })
     }
 }
 
 const LOCK_KEY: &str = "lock";
 
-#[derive(Debug)]
-struct SetNxPx {
-    key: String,
-    value: u64,
-    ttl: Duration,
-}
-
-impl Rpc for SetNxPx {
-    /// `true` when the key was set (Redis replies OK), `false` when it existed (nil).
-    type Reply = bool;
-    const NAME: &'static str = "cache.set-nx-px";
-}
-
-#[derive(Debug)]
-struct DelIfValue {
-    key: String,
-    value: u64,
-}
-
-impl Rpc for DelIfValue {
-    /// `true` when the key held `value` and was deleted.
-    type Reply = bool;
-    const NAME: &'static str = "cache.del-if-value";
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    value: u64,
-    expires_at: WallNanos,
-}
-
-/// The live (unexpired) entry of `key` at wall time `now`, dropping an expired one.
-fn live(keys: &mut BTreeMap<String, Entry>, key: &str, now: WallNanos) -> Option<Entry> {
-    match keys.get(key) {
-        Some(e) if e.expires_at > now => Some(*e),
-        Some(_) => {
-            keys.remove(key);
-            None
-        }
-        None => None,
-    }
-}
-
-async fn serve_cache(ctx: NodeCtx) {
-    // In memory only: a restart starts empty.
-    let keys: Arc<Mutex<BTreeMap<String, Entry>>> = Arc::default();
-    let (set_keys, set_ctx) = (keys.clone(), ctx.clone());
-    ctx.serve(move |req: SetNxPx| {
-        let now = set_ctx.clock().wall();
-        let mut keys = set_keys.lock().expect("cache poisoned");
-        let set = live(&mut keys, &req.key, now).is_none();
-        if set {
-            let expires_at = now + req.ttl.as_nanos() as i64;
-            keys.insert(req.key, Entry { value: req.value, expires_at });
-        }
-        std::future::ready(set)
-    });
-    let del_ctx = ctx.clone();
-    ctx.serve(move |req: DelIfValue| {
-        let now = del_ctx.clock().wall();
-        let mut keys = keys.lock().expect("cache poisoned");
-        let deleted = live(&mut keys, &req.key, now).is_some_and(|e| e.value == req.value);
-        if deleted {
-            keys.remove(&req.key);
-        }
-        std::future::ready(deleted)
-    });
-    std::future::pending::<()>().await
-}
-
 struct CacheConnector {
-    server: NodeId,
+    master: NodeId,
+    sentinel: Option<NodeId>,
     config: CacheConfig,
 }
 
@@ -164,7 +165,7 @@ impl Connector for CacheConnector {
     fn connect(&self, ctx: &NodeCtx) -> Box<dyn LockClient> {
         Box::new(CacheClient {
             ctx: ctx.clone(),
-            server: self.server,
+            address: MasterAddress { master: self.master, sentinel: self.sentinel },
             config: self.config,
             rng: ctx.rng("cache-client"),
             value: None,
@@ -174,7 +175,7 @@ impl Connector for CacheConnector {
 
 struct CacheClient {
     ctx: NodeCtx,
-    server: NodeId,
+    address: MasterAddress,
     config: CacheConfig,
     rng: SimRng,
     /// The random value of the current (or last attempted) acquisition.
@@ -185,41 +186,30 @@ impl CacheClient {
     async fn acquire_loop(&mut self, mode: AcquireMode) -> Acquired {
         let value: u64 = self.rng.gen();
         self.value = Some(value);
-        let started = self.ctx.clock().monotonic();
-        // Once an attempt's reply is lost, the key may be ours until it expires.
-        let mut maybe_held = false;
+        let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
         loop {
             let req = SetNxPx { key: LOCK_KEY.into(), value, ttl: self.config.ttl };
-            match self.ctx.call(self.server, req, self.config.op_timeout).await {
-                Ok(true) => return Acquired::Held { token: None },
-                Ok(false) => {}
-                Err(_) => maybe_held = true,
+            let (attempt, refresh) =
+                redis::judge_set(self.ctx.call(self.address.master, req, self.config.op_timeout).await);
+            if refresh {
+                self.address.refresh(&self.ctx, self.config.op_timeout).await;
             }
-            let gave_up = if maybe_held { Acquired::Unknown } else { Acquired::Busy };
-            let jitter = self.rng.gen_range(0..=self.config.retry_jitter.as_nanos() as u64);
-            let delay = self.config.retry_delay + Duration::from_nanos(jitter);
-            match mode {
-                AcquireMode::Try => return gave_up,
-                AcquireMode::Timeout(limit) => {
-                    if self.ctx.clock().monotonic() - started + delay > limit {
-                        return gave_up;
-                    }
-                }
-                AcquireMode::Blocking => {}
+            if let Some(outcome) = retrier.judge(&self.ctx, &mut self.rng, attempt).await {
+                return outcome;
             }
-            self.ctx.sleep(delay).await;
         }
     }
 
     async fn release_value(&mut self) -> Released {
-        let Some(value) = self.value.take() else {
-            return Released::NotHeld;
-        };
+        let Some(value) = self.value.take() else { return Released::NotHeld };
         let req = DelIfValue { key: LOCK_KEY.into(), value };
-        match self.ctx.call(self.server, req, self.config.op_timeout).await {
-            Ok(true) => Released::Released,
-            Ok(false) => Released::NotHeld,
-            Err(_) => Released::Unknown,
+        match self.ctx.call(self.address.master, req, self.config.op_timeout).await {
+            Ok(Ok(true)) => Released::Released,
+            Ok(Ok(false)) | Ok(Err(_)) => Released::NotHeld,
+            Err(_) => {
+                self.address.refresh(&self.ctx, self.config.op_timeout).await;
+                Released::Unknown
+            }
         }
     }
 }
@@ -239,17 +229,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_expired_key_is_absent_and_dropped() {
-        let mut keys = BTreeMap::new();
-        keys.insert("k".to_string(), Entry { value: 1, expires_at: 100 });
-        assert!(live(&mut keys, "k", 99).is_some());
-        assert!(live(&mut keys, "k", 100).is_none());
-        assert!(keys.is_empty());
-    }
-
-    #[test]
-    fn ttl_of_zero_is_refused() {
-        let err = CacheDesign.configure(&Params::default().with("ttl_ms", "0")).err().unwrap();
-        assert_eq!(err, "cache: parameter ttl_ms=0 must be at least 1");
+    fn impossible_parameters_are_refused() {
+        let err = |k: &str, v: &str| CacheDesign.configure(&Params::default().with(k, v)).err().unwrap();
+        assert_eq!(err("ttl_ms", "0"), "cache: parameter ttl_ms=0 must be at least 1");
+        assert_eq!(
+            err("eviction", "lfu"),
+            "cache: parameter eviction=lfu must be one of: noeviction, volatile-lru, allkeys-lru"
+        );
+        assert_eq!(err("replica", "maybe"), "cache: parameter replica=maybe must be true or false");
     }
 }

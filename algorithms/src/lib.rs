@@ -5,15 +5,19 @@
 //! one and what it simplifies.
 
 pub mod cache;
+pub mod database;
 pub mod lock;
 pub mod params;
+pub mod redis;
+pub mod redlock;
 pub mod resource;
+pub mod retry;
 
 use lock::Design;
 
 /// Every registered design, in the order `locksim list` shows them.
 pub fn designs() -> &'static [&'static dyn Design] {
-    &[&cache::CacheDesign]
+    &[&database::DatabaseDesign, &cache::CacheDesign, &redlock::RedlockDesign]
 }
 
 /// The design called `name`.

@@ -53,6 +53,12 @@ pub enum Released {
 pub trait LockClient {
     fn acquire(&mut self, mode: AcquireMode) -> LockFuture<'_, Acquired>;
     fn release(&mut self) -> LockFuture<'_, Released>;
+    /// Re-check, on the client's own clock, that the lock is still valid right
+    /// before acting on it (Redlock's validity time). `None`: the design makes
+    /// no such check.
+    fn check(&mut self) -> Option<bool> {
+        None
+    }
 }
 
 /// Gives each client node its own lock client.

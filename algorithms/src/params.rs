@@ -82,6 +82,14 @@ impl<'a> ParamReader<'a> {
         self.u64_at_least(name, min_ms).map(Duration::from_millis)
     }
 
+    /// One of `options`, returned as its index.
+    pub fn choice(&self, name: &str, options: &[&str]) -> Result<usize, String> {
+        options
+            .iter()
+            .position(|o| *o == self.raw(name))
+            .ok_or_else(|| self.bad(name, &format!("must be one of: {}", options.join(", "))))
+    }
+
     pub fn bool(&self, name: &str) -> Result<bool, String> {
         match self.raw(name) {
             "true" | "on" | "yes" => Ok(true),

@@ -57,7 +57,7 @@ impl Rpc for Write {
 
 /// Add the resource node to `world`; returns its id for [`ResourceClient`]s.
 pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
-    world.add_node("resource", Role::Server, ClockSettings::default(), move |ctx: NodeCtx| async move {
+    world.add_node("resource", Role::Resource, ClockSettings::default(), move |ctx: NodeCtx| async move {
         let fresh = std::cell::Cell::new(false);
         let register = ctx.durable(|| {
             fresh.set(true);

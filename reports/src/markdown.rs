@@ -5,33 +5,53 @@ use std::fmt::Write as _;
 
 use crate::CellReport;
 
+/// The comparison table's column headings, shared with the HTML report.
+pub const COLUMNS: [&str; 11] = [
+    "design",
+    "scenario",
+    "workload",
+    "seeds",
+    "with overlap",
+    "with corrupted effect",
+    "acquisitions / sim s",
+    "p50 acquire",
+    "p99 acquire",
+    "messages / acquisition",
+    "rejected writes",
+];
+
+/// One table row per cell, as text, in [`COLUMNS`] order.
+pub fn rows(cells: &[CellReport]) -> Vec<Vec<String>> {
+    cells
+        .iter()
+        .map(|c| {
+            let s = &c.summary;
+            let share = |n: usize| format!("{:.1}% ({n})", 100.0 * n as f64 / s.seeds.max(1) as f64);
+            let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
+            vec![
+                c.algorithm.clone(),
+                c.scenario.clone(),
+                c.workload.clone(),
+                s.seeds.to_string(),
+                share(s.overlap_seeds),
+                share(s.unsafe_seeds),
+                format!("{:.1}", s.throughput),
+                ms(s.acquire_p50_ms),
+                ms(s.acquire_p99_ms),
+                s.messages_per_acquisition.map_or("-".into(), |m| format!("{m:.1}")),
+                s.writes_rejected.to_string(),
+            ]
+        })
+        .collect()
+}
+
 pub fn render(title: &str, seeds_note: &str, cells: &[CellReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {title}\n\n{seeds_note}\n");
-    let _ = writeln!(
-        out,
-        "| design | scenario | workload | seeds | with overlap | with corrupted effect | acquisitions / sim s | p50 acquire | p99 acquire | messages / acquisition | rejected writes |"
-    );
+    let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
     let _ = writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for c in cells {
-        let s = &c.summary;
-        let share = |n: usize| format!("{:.1}% ({n})", 100.0 * n as f64 / s.seeds.max(1) as f64);
-        let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {:.1} | {} | {} | {} | {} |",
-            c.algorithm,
-            c.scenario,
-            c.workload,
-            s.seeds,
-            share(s.overlap_seeds),
-            share(s.unsafe_seeds),
-            s.throughput,
-            ms(s.acquire_p50_ms),
-            ms(s.acquire_p99_ms),
-            s.messages_per_acquisition.map_or("-".into(), |m| format!("{m:.1}")),
-            s.writes_rejected,
-        );
+    for row in rows(cells) {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     let violating: Vec<_> = cells.iter().filter_map(|c| c.first_violation.as_ref().map(|v| (c, v))).collect();
     if !violating.is_empty() {
@@ -41,4 +61,25 @@ pub fn render(title: &str, seeds_note: &str, cells: &[CellReport]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plots::tests::cell;
+
+    #[test]
+    fn table_has_one_row_per_cell_and_the_replay_commands() {
+        let mut cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
+        cells[1].first_violation = Some((4, "locksim replay -a cache -s gc-pause -w inventory --seed 4".into()));
+        let md = render("t", "note", &cells);
+        assert!(
+            md.contains(
+                "| cache | gc-pause | inventory | 20 | 35.0% (7) | 15.0% (3) | 0.2 | 20.0 ms | 40.0 ms | 10.0 | 0 |"
+            ),
+            "{md}"
+        );
+        assert_eq!(md.lines().filter(|l| l.starts_with("| cache")).count(), 2);
+        assert!(md.contains("seed 4: `locksim replay -a cache -s gc-pause -w inventory --seed 4`"));
+    }
 }

@@ -120,9 +120,13 @@ impl Experiment {
         self.scenario.plan(&mut sim::rng::stream(seed, "faults/plan"), self.duration)
     }
 
-    /// Run one seed in its own world.
+    /// Run one seed in its own world, with the scenario's fault plan.
     pub fn run(&self, seed: u64) -> Result<SeedRun, SeedPanic> {
-        let plan = self.plan(seed);
+        self.run_with(seed, self.plan(seed))
+    }
+
+    /// Run one seed with a given fault plan (tests use hand-written plans).
+    pub fn run_with(&self, seed: u64, plan: FaultPlan) -> Result<SeedRun, SeedPanic> {
         let (deployment, workload, duration, network) =
             (self.deployment.clone(), self.workload, self.duration, self.network);
         let injected = plan.clone();
@@ -134,7 +138,7 @@ impl Experiment {
             workload.deploy(&world, lock);
             fault::inject(&world, &injected);
             madsim::time::sleep(duration).await;
-            world.finish()
+            world.finish().await
         })?;
         let verdict = judge(&history, self.workload.checkers());
         let metrics = RunMetrics::measure(&history);
@@ -143,7 +147,7 @@ impl Experiment {
     }
 
     pub fn record(&self, run: &SeedRun) -> RunRecord {
-        RunRecord::new(self.cell(), run.seed, run.trace_hash, &run.verdict, &run.metrics)
+        RunRecord::new(self.cell(), run.seed, scenario::describe(&run.plan), run.trace_hash, &run.verdict, &run.metrics)
     }
 
     /// The command that replays `seed` of this experiment exactly.

@@ -1,32 +1,83 @@
 //! Fault scenarios: named profiles that turn a seed into a fault plan
 //! (Jepsen's nemesis schedule). The plan is data: it is printed with the seed,
 //! and the same seed always gives the same plan.
+//!
+//! Every scenario aims at protocol state where it can: it pauses the client
+//! inside its critical section, isolates the primary server or the holder,
+//! jumps the clock of a server while the lock is held. Faults last long
+//! enough to matter (no flickering) and happen between 5% and 80% of the run,
+//! so its last fifth shows whether the design recovers. Integer arithmetic
+//! only, so a plan is the same on every machine.
 
 use rand::Rng;
 use std::time::Duration;
 
-use sim::fault::{Fault, FaultPlan, Target, TimedFault};
+use sim::fault::{Fault, FaultPlan, Peers, Target, TimedFault};
 use sim::rng::SimRng;
+use sim::world::NetworkSettings;
 
 pub struct Scenario {
     pub name: &'static str,
     pub summary: &'static str,
-    plan: fn(&mut SimRng, Duration) -> FaultPlan,
+    faults: fn(&mut SimRng, Duration) -> Vec<TimedFault>,
 }
 
 impl Scenario {
     /// The fault plan of a run lasting `duration`, drawn from `rng`.
     pub fn plan(&self, rng: &mut SimRng, duration: Duration) -> FaultPlan {
-        (self.plan)(rng, duration)
+        if self.name == "swarm" {
+            return swarm(rng, duration);
+        }
+        FaultPlan::new((self.faults)(rng, duration))
     }
 }
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario { name: "none", summary: "no faults: the baseline", plan: |_, _| FaultPlan::default() },
+    Scenario { name: "none", summary: "no faults: the baseline", faults: |_, _| Vec::new() },
     Scenario {
         name: "gc-pause",
         summary: "1-3 process pauses of 50 ms to 25 s, mostly of the client inside its critical section",
-        plan: gc_pauses,
+        faults: gc_pauses,
+    },
+    Scenario {
+        name: "partition",
+        summary: "1-2 partitions of 5-20 s: the primary isolated, the holder cut from the lock servers, or one server isolated",
+        faults: partitions,
+    },
+    Scenario {
+        name: "lossy-network",
+        summary: "1-3 episodes of 3-15 s with 5-30% message loss and latency spikes up to 300 ms",
+        faults: lossy_network,
+    },
+    Scenario {
+        name: "clock-drift",
+        summary: "a server's clock runs fast and a client's slow, within (<=1%) or far beyond (5-50%) a 1% bound",
+        faults: clock_drift,
+    },
+    Scenario {
+        name: "clock-jump",
+        summary: "1-2 forward jumps of 5-60 s of a server's wall clock while the lock is in use",
+        faults: clock_jumps,
+    },
+    Scenario {
+        name: "crash-restart",
+        summary: "1-3 crashes of the primary, a random server or the holder; restart after 1-15 s, disk kept 70% of the time",
+        faults: crashes,
+    },
+    Scenario {
+        name: "cache-eviction",
+        summary: "1-3 bursts of 5-20 s of memory pressure on every server (caches evict idle keys per their policy)",
+        faults: memory_pressure,
+    },
+    Scenario {
+        name: "failover",
+        summary: "the primary crashes (disk lost half the time) or is isolated for 10-30 s, long enough for a failover",
+        faults: failover,
+    },
+    Scenario {
+        name: "swarm",
+        summary: "each seed draws its own mix and intensity of every fault above (swarm testing); the mix is printed",
+        faults: |_, _| Vec::new(),
     },
 ];
 
@@ -34,26 +85,42 @@ pub fn scenario(name: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.name == name)
 }
 
-/// Pauses long and short, spread evenly over the decades 50 ms..25 s, so some
-/// outlast a 10 s TTL. Four in five hit the lock holder while it is inside its
-/// critical section, the moment a pause is most harmful.
-fn gc_pauses(rng: &mut SimRng, duration: Duration) -> FaultPlan {
-    let count = rng.gen_range(1..=3);
-    let mut faults: Vec<TimedFault> = (0..count)
-        .map(|_| {
-            let at = uniform(rng, duration / 20, duration * 4 / 5);
-            let pause = by_decade(rng, &[(50, 500, 10), (500, 5_000, 10), (5_000, 25_000, 7)]);
-            let target = if rng.gen_bool(0.8) { Target::Holder } else { Target::RandomClient };
-            TimedFault { at, fault: Fault::Pause { target, duration: pause } }
-        })
-        .collect();
-    faults.sort_by_key(|f| f.at);
-    FaultPlan { faults }
-}
-
 /// A duration drawn uniformly from `lo..=hi`, in whole microseconds.
 pub fn uniform(rng: &mut SimRng, lo: Duration, hi: Duration) -> Duration {
     Duration::from_micros(rng.gen_range(lo.as_micros() as u64..=hi.as_micros() as u64))
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// When a fault starts: between 5% and 80% of the run.
+fn start(rng: &mut SimRng, duration: Duration) -> Duration {
+    uniform(rng, duration / 20, duration * 4 / 5)
+}
+
+/// `count` windows of `lo..=hi` each, one after the other, inside the fault
+/// period, so faults of one kind never overlap (a partition heals before the
+/// next one starts).
+fn sequential(
+    rng: &mut SimRng,
+    duration: Duration,
+    count: u32,
+    lo: Duration,
+    hi: Duration,
+) -> Vec<(Duration, Duration)> {
+    let slot = (duration * 3 / 4) / count;
+    (0..count)
+        .map(|i| {
+            let length = uniform(rng, lo, hi).min(slot * 9 / 10);
+            let begin = duration / 20 + slot * i + uniform(rng, Duration::ZERO, slot - length);
+            (begin, length)
+        })
+        .collect()
 }
 
 /// An approximately log-uniform duration: pick a range `(lo_ms, hi_ms, weight)`
@@ -64,42 +131,222 @@ fn by_decade(rng: &mut SimRng, ranges: &[(u64, u64, u32)]) -> Duration {
     let mut pick = rng.gen_range(0..total);
     for &(lo, hi, weight) in ranges {
         if pick < weight {
-            return uniform(rng, Duration::from_millis(lo), Duration::from_millis(hi));
+            return uniform(rng, ms(lo), ms(hi));
         }
         pick -= weight;
     }
     unreachable!("pick is below the total weight")
 }
 
+/// Pauses long and short, spread evenly over the decades 50 ms..25 s, so some
+/// outlast a 10 s TTL. Four in five hit the lock holder while it is inside its
+/// critical section, the moment a pause is most harmful.
+fn gc_pauses(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    (0..rng.gen_range(1..=3))
+        .map(|_| {
+            let at = start(rng, duration);
+            let pause = by_decade(rng, &[(50, 500, 10), (500, 5_000, 10), (5_000, 25_000, 7)]);
+            let target = if rng.gen_bool(0.8) { Target::Holder } else { Target::RandomClient };
+            TimedFault { at, fault: Fault::Pause { target, duration: pause } }
+        })
+        .collect()
+}
+
+fn partitions(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let count = rng.gen_range(1..=2);
+    sequential(rng, duration, count, secs(5), secs(20))
+        .into_iter()
+        .map(|(at, length)| {
+            let (side, from) = match rng.gen_range(0..20) {
+                0..=6 => (Target::Primary, Peers::All),
+                7..=13 => (Target::Holder, Peers::Servers),
+                _ => (Target::RandomServer, Peers::All),
+            };
+            TimedFault { at, fault: Fault::Partition { side: vec![side], from, duration: length } }
+        })
+        .collect()
+}
+
+fn lossy_network(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let count = rng.gen_range(1..=3);
+    sequential(rng, duration, count, secs(3), secs(15))
+        .into_iter()
+        .map(|(at, length)| {
+            let base = NetworkSettings::default();
+            let settings = NetworkSettings {
+                loss: rng.gen_range(5..=30) as f64 / 100.0,
+                latency_min: base.latency_min,
+                latency_max: uniform(rng, ms(20), ms(300)),
+            };
+            TimedFault { at, fault: Fault::Network { settings, duration: length } }
+        })
+        .collect()
+}
+
+/// Half the seeds stay within a 1% drift bound (Redlock's drift factor, a
+/// lease's usual allowance); half go far beyond it.
+fn clock_drift(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let ppm = |rng: &mut SimRng| {
+        if rng.gen_bool(0.5) {
+            rng.gen_range(1_000..=10_000)
+        } else {
+            rng.gen_range(50_000..=500_000)
+        }
+    };
+    let server = if rng.gen_bool(0.5) { Target::Primary } else { Target::RandomServer };
+    let mut faults = vec![TimedFault {
+        at: start(rng, duration) / 4,
+        fault: Fault::ClockDrift { target: server, drift_ppm: ppm(rng), duration: None },
+    }];
+    if rng.gen_bool(0.5) {
+        let slow = -ppm(rng);
+        faults.push(TimedFault {
+            at: start(rng, duration),
+            fault: Fault::ClockDrift { target: Target::Holder, drift_ppm: slow, duration: None },
+        });
+    }
+    faults
+}
+
+fn clock_jumps(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    (0..rng.gen_range(1..=2))
+        .map(|_| {
+            let target = if rng.gen_bool(0.5) { Target::Primary } else { Target::RandomServer };
+            let delta_ns = uniform(rng, secs(5), secs(60)).as_nanos() as i64;
+            TimedFault { at: start(rng, duration), fault: Fault::ClockJump { target, delta_ns } }
+        })
+        .collect()
+}
+
+fn crashes(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let count = rng.gen_range(1..=3);
+    sequential(rng, duration, count, secs(1), secs(15))
+        .into_iter()
+        .map(|(at, down)| {
+            let target = match rng.gen_range(0..10) {
+                0..=3 => Target::Primary,
+                4..=5 => Target::RandomServer,
+                _ => Target::Holder,
+            };
+            let durable = rng.gen_bool(0.7);
+            TimedFault { at, fault: Fault::Crash { target, restart_after: Some(down), durable } }
+        })
+        .collect()
+}
+
+fn memory_pressure(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let count = rng.gen_range(1..=3);
+    sequential(rng, duration, count, secs(5), secs(20))
+        .into_iter()
+        .map(|(at, length)| TimedFault {
+            at,
+            fault: Fault::Signal { target: Target::EveryServer, name: "memory-pressure".into(), duration: length },
+        })
+        .collect()
+}
+
+fn failover(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let at = start(rng, duration);
+    let down = uniform(rng, secs(10), secs(30));
+    let fault = if rng.gen_bool(0.5) {
+        Fault::Crash { target: Target::Primary, restart_after: Some(down), durable: rng.gen_bool(0.5) }
+    } else {
+        Fault::Partition { side: vec![Target::Primary], from: Peers::All, duration: down }
+    };
+    vec![TimedFault { at, fault }]
+}
+
+/// Swarm testing (as TigerBeetle's simulator does): each seed includes each
+/// fault family with probability 1/2 (at least one), and each included family
+/// draws its own faults, once or twice over. The drawn mix is logged in the plan.
+fn swarm(rng: &mut SimRng, duration: Duration) -> FaultPlan {
+    let families: Vec<&Scenario> = SCENARIOS.iter().filter(|s| !matches!(s.name, "none" | "swarm")).collect();
+    let mut chosen: Vec<&Scenario> = families.iter().copied().filter(|_| rng.gen_bool(0.5)).collect();
+    if chosen.is_empty() {
+        chosen.push(families[rng.gen_range(0..families.len())]);
+    }
+    let mut faults = Vec::new();
+    let mut drawn = Vec::new();
+    for family in chosen {
+        let rounds = rng.gen_range(1..=2);
+        let before = faults.len();
+        for _ in 0..rounds {
+            faults.extend((family.faults)(rng, duration));
+        }
+        drawn.push(format!("{} x{} ({} faults)", family.name, rounds, faults.len() - before));
+    }
+    faults.sort_by_key(|f| f.at);
+    FaultPlan { faults, drawn }
+}
+
+/// A one-line summary of a plan, for tables and CSV: the swarm's drawn mix,
+/// or the count of each kind of fault.
+pub fn describe(plan: &FaultPlan) -> String {
+    if !plan.drawn.is_empty() {
+        return plan.drawn.join("; ");
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &plan.faults {
+        let kind = match f.fault {
+            Fault::Pause { .. } => "pause",
+            Fault::Crash { .. } => "crash",
+            Fault::Partition { .. } => "partition",
+            Fault::Network { .. } => "network",
+            Fault::ClockJump { .. } => "clock-jump",
+            Fault::ClockDrift { .. } => "clock-drift",
+            Fault::Signal { .. } => "signal",
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+    counts.iter().map(|(k, n)| format!("{k} x{n}")).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn plan(name: &str, seed: u64) -> FaultPlan {
+        scenario(name).unwrap().plan(&mut sim::rng::stream(seed, "faults/plan"), secs(60))
+    }
+
     #[test]
-    fn gc_pause_plans_are_a_function_of_the_seed() {
-        let plan = |seed| {
-            scenario("gc-pause").unwrap().plan(&mut sim::rng::stream(seed, "faults/plan"), Duration::from_secs(60))
-        };
-        assert_eq!(plan(1), plan(1));
-        assert_ne!(plan(1), plan(2));
-        for seed in 0..50 {
-            let p = plan(seed);
-            assert!((1..=3).contains(&p.faults.len()));
-            assert!(p.faults.windows(2).all(|w| w[0].at <= w[1].at));
+    fn every_plan_is_a_function_of_the_seed_and_valid() {
+        for s in SCENARIOS {
+            assert_eq!(plan(s.name, 1), plan(s.name, 1), "{}", s.name);
+            for seed in 0..50 {
+                let p = plan(s.name, seed);
+                p.validate().unwrap();
+                assert!(p.faults.windows(2).all(|w| w[0].at <= w[1].at), "{} unsorted", s.name);
+                assert!(p.faults.iter().all(|f| f.at < secs(48)), "{}: a fault starts after 80% of the run", s.name);
+                assert_eq!(p.faults.is_empty(), s.name == "none", "{} seed {seed}", s.name);
+            }
         }
     }
 
     #[test]
     fn some_gc_pauses_outlast_a_ten_second_ttl() {
         let long = (0..100)
-            .flat_map(|seed| {
-                scenario("gc-pause")
-                    .unwrap()
-                    .plan(&mut sim::rng::stream(seed, "faults/plan"), Duration::from_secs(60))
-                    .faults
-            })
-            .filter(|f| matches!(f.fault, Fault::Pause { duration, .. } if duration > Duration::from_secs(10)))
+            .flat_map(|seed| plan("gc-pause", seed).faults)
+            .filter(|f| matches!(f.fault, Fault::Pause { duration, .. } if duration > secs(10)))
             .count();
         assert!(long > 10, "only {long} long pauses in 100 seeds");
+    }
+
+    #[test]
+    fn partitions_of_one_kind_never_overlap() {
+        for seed in 0..100 {
+            let p = plan("partition", seed);
+            for w in p.faults.windows(2) {
+                let Fault::Partition { duration, .. } = w[0].fault else { panic!() };
+                assert!(w[0].at + duration <= w[1].at, "seed {seed}: {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn swarm_draws_different_mixes_and_logs_them() {
+        let mixes: std::collections::BTreeSet<String> = (0..40).map(|s| plan("swarm", s).drawn.join(";")).collect();
+        assert!(mixes.len() > 20, "swarm mixes barely vary: {mixes:?}");
+        assert!(plan("swarm", 3).drawn.iter().all(|d| d.contains(" x")));
     }
 }

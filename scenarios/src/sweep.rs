@@ -4,6 +4,7 @@
 
 use indicatif::ProgressBar;
 
+use reports::LatencyProfile;
 use sim::record::{RunRecord, Summary};
 use sim::runner::{run_seeds, SeedPanic};
 
@@ -13,6 +14,8 @@ use crate::experiment::Experiment;
 pub struct CellResult {
     pub records: Vec<RunRecord>,
     pub summary: Summary,
+    /// Acquire latency quantiles over every acquisition of every seed.
+    pub latency: LatencyProfile,
 }
 
 impl CellResult {
@@ -42,6 +45,7 @@ pub fn sweep(experiment: &Experiment, seeds: &[u64], jobs: usize, bar: &Progress
         records.push(record);
         latencies.extend(seed_latencies);
     }
+    let latency = LatencyProfile::from_latencies_ns(&latencies, &LatencyProfile::STANDARD);
     let summary = Summary::of(&records, latencies);
-    Ok(CellResult { records, summary })
+    Ok(CellResult { records, summary, latency })
 }

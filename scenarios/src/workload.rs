@@ -91,7 +91,9 @@ impl Inventory {
                 Ok((stock, _)) if stock <= 0 => true,
                 Ok((stock, _)) => {
                     ctx.sleep(draw(&mut rng, self.think)).await;
-                    let _ = resource.write(stock - 1, token, None).await;
+                    if still_valid(&ctx, lock.as_mut()) {
+                        let _ = resource.write(stock - 1, token, None).await;
+                    }
                     false
                 }
                 Err(_) => false,
@@ -120,6 +122,15 @@ pub async fn acquire_recorded(ctx: &NodeCtx, lock: &mut dyn LockClient, mode: Ac
         Acquired::Held { token } => Some(token),
         _ => None,
     }
+}
+
+/// Ask the lock whether it is still valid right before acting on it, and
+/// record the answer (designs without such a check always go ahead).
+pub fn still_valid(ctx: &NodeCtx, lock: &mut dyn LockClient) -> bool {
+    let Some(valid) = lock.check() else { return true };
+    let outcome = if valid { Outcome::Ok } else { Outcome::Fail };
+    ctx.record(EventKind::Complete { op: Op::Check, outcome, token: None });
+    valid
 }
 
 /// Release and record invoke and outcome.

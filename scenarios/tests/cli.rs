@@ -18,7 +18,10 @@ fn assert_bad_input(args: &[&str], mentions: &str) {
 
 #[test]
 fn unknown_names_are_refused_with_the_known_ones() {
-    assert_bad_input(&["run", "-a", "zookeeper-ish", "-s", "none"], "unknown algorithm 'zookeeper-ish' (known: cache");
+    assert_bad_input(
+        &["run", "-a", "zookeeper-ish", "-s", "none"],
+        "unknown algorithm 'zookeeper-ish' (known: database, cache, redlock",
+    );
     assert_bad_input(&["run", "-a", "cache", "-s", "meteor"], "unknown scenario 'meteor'");
     assert_bad_input(&["run", "-a", "cache", "-s", "none", "-w", "bank"], "unknown workload 'bank'");
     assert_bad_input(&["compare", "-a", "cache,nope"], "unknown algorithm 'nope'");
@@ -45,6 +48,9 @@ fn missing_arguments_and_impossible_parameters_are_refused() {
     assert_bad_input(&["run", "-a", "cache", "-s", "none", "--param", "ttl_ms=0"], "ttl_ms=0 must be at least 1");
     assert_bad_input(&["run", "-a", "cache", "-s", "none", "--param", "ttl=5"], "has no parameter 'ttl'");
     assert_bad_input(&["run", "-a", "cache", "-s", "none", "--param", "ttl_ms"], "not key=value");
+    assert_bad_input(&["run", "-a", "redlock", "-s", "none", "--param", "masters=4"], "masters=4 must be odd");
+    assert_bad_input(&["run", "-a", "redlock", "-s", "none", "--param", "masters=1"], "masters=1 must be at least 3");
+    assert_bad_input(&["run", "-a", "database", "-s", "none", "--param", "mode=upsert"], "must be one of: insert, cas");
 }
 
 #[test]
@@ -87,7 +93,12 @@ fn replay_with_trace_prints_the_timeline() {
 fn list_names_every_design_scenario_and_workload() {
     let out = locksim(&["list"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for name in ["cache", "none", "gc-pause", "inventory", "ttl_ms"] {
+    for name in ["database", "cache", "redlock", "none", "gc-pause", "partition", "lossy-network", "clock-drift"] {
+        assert!(text.contains(name), "list lacks {name}");
+    }
+    for name in
+        ["clock-jump", "crash-restart", "cache-eviction", "failover", "swarm", "inventory", "ttl_ms", "masters=5"]
+    {
         assert!(text.contains(name), "list lacks {name}");
     }
 }

@@ -171,7 +171,7 @@ mod tests {
                 NodeInfo { name: "world".into(), role: Role::World },
                 NodeInfo { name: "client-0".into(), role: Role::Client },
                 NodeInfo { name: "client-1".into(), role: Role::Client },
-                NodeInfo { name: "resource".into(), role: Role::Server },
+                NodeInfo { name: "resource".into(), role: Role::Resource },
             ],
             events: events
                 .into_iter()

@@ -4,9 +4,14 @@
 //! plans from the seed; the injector ([`inject`]) plays a plan in the world,
 //! records the start and end of every fault in the history, and undoes each
 //! fault after its duration. Targets may name a node or be resolved at
-//! injection time from the history ("the client inside its critical section"),
-//! which is how faults aim at protocol state; the resolved node is recorded,
-//! and the choice is deterministic for a seed.
+//! injection time from the world's state ("the client inside its critical
+//! section", "the current master"), which is how faults aim at protocol
+//! state; the resolved nodes are recorded, and the choice is deterministic
+//! for a seed.
+//!
+//! Crash semantics: a crash always loses a node's memory (its tasks and
+//! whatever they held). `durable: true` keeps its disk (the durable slot,
+//! `NodeCtx::durable`); `durable: false` loses the disk too.
 
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -19,17 +24,36 @@ use crate::rng::SimRng;
 use crate::time::SimTime;
 use crate::world::{NetworkSettings, World, WORLD};
 
-/// Which node a fault hits.
+/// Which node(s) a fault hits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
     /// A node by name.
     Node(String),
-    /// A client that is inside its critical section when the fault starts;
-    /// a random client when none is.
+    /// A client inside its critical section. The fault waits up to
+    /// [`HOLDER_WAIT`] for one to be inside, then hits a random client.
     Holder,
     /// Any client, drawn from the seed.
     RandomClient,
+    /// The server the design marks as primary (a master, the database); a
+    /// random server when it marks none.
+    Primary,
+    /// Any lock server, drawn from the seed.
+    RandomServer,
+    /// Every lock server.
+    EveryServer,
+}
+
+/// Whom a partitioned side is cut off from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Peers {
+    /// Every other node (clients, lock servers and the resource).
+    #[default]
+    All,
+    /// Only the lock servers: e.g. a client that can still reach the resource
+    /// but no longer the lock service.
+    Servers,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,17 +62,26 @@ pub enum Fault {
     /// Stop the node's tasks (GC pause, VM stall) for a while.
     Pause { target: Target, duration: Duration },
     /// Kill the node; restart it after `restart_after` if given. With
-    /// `durable: false` the node's durable state is lost too.
+    /// `durable: false` its disk is lost too.
     Crash { target: Target, restart_after: Option<Duration>, durable: bool },
-    /// Cut the listed nodes off from every other node for a while
-    /// (they can still reach each other).
-    Partition { side: Vec<Target>, duration: Duration },
+    /// Cut the `side` nodes off from `from` for a while (nodes on the side can
+    /// still reach each other).
+    Partition {
+        side: Vec<Target>,
+        #[serde(default)]
+        from: Peers,
+        duration: Duration,
+    },
     /// Change the network's loss and latency for a while.
     Network { settings: NetworkSettings, duration: Duration },
     /// Step the node's wall clock by `delta_ns` (negative goes back).
     ClockJump { target: Target, delta_ns: i64 },
     /// Change the node's drift rate; back to the previous rate after `duration` if given.
     ClockDrift { target: Target, drift_ppm: i64, duration: Option<Duration> },
+    /// Raise a named, design-specific stress on the node for a while (e.g.
+    /// "memory-pressure" makes a cache evict keys); nodes without a handler
+    /// for the name ignore it.
+    Signal { target: Target, name: String, duration: Duration },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,9 +96,18 @@ pub struct TimedFault {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FaultPlan {
     pub faults: Vec<TimedFault>,
+    /// Values drawn to build the plan (swarm testing logs its mix here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drawn: Vec<String>,
 }
 
 impl FaultPlan {
+    /// A plan of these faults (sorted by start time).
+    pub fn new(mut faults: Vec<TimedFault>) -> FaultPlan {
+        faults.sort_by_key(|f| f.at);
+        FaultPlan { faults, drawn: Vec::new() }
+    }
+
     /// Check the plan can be played: one line saying what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         for (i, f) in self.faults.iter().enumerate() {
@@ -75,6 +117,9 @@ impl FaultPlan {
                 }
                 Fault::Network { settings, .. } if !(0.0..=1.0).contains(&settings.loss) => {
                     return Err(format!("fault {i}: loss must be between 0 and 1"));
+                }
+                Fault::Network { settings, .. } if settings.latency_min > settings.latency_max => {
+                    return Err(format!("fault {i}: latency_min must not exceed latency_max"));
                 }
                 Fault::Partition { side, .. } if side.is_empty() => {
                     return Err(format!("fault {i}: a partition needs at least one node on its side"));
@@ -86,14 +131,23 @@ impl FaultPlan {
     }
 }
 
+/// How long a fault aimed at the holder waits for a client to be inside its
+/// critical section (faults aim at protocol state; between two critical
+/// sections nobody holds anything worth hitting).
+pub const HOLDER_WAIT: Duration = Duration::from_secs(2);
+
 /// Play `plan` in `world`: one task per fault, on the world's own (supervisor) node.
 pub fn inject(world: &World, plan: &FaultPlan) {
     let picker = Arc::new(Mutex::new(world.rng("faults/targets")));
     for timed in plan.faults.clone() {
-        let (world, picker) = (world.clone(), picker.clone());
-        madsim::task::spawn(async move {
+        let (task_world, picker) = (world.clone(), picker.clone());
+        world.spawn(async move {
+            let world = task_world;
             let now = SimTime::now().as_duration();
             madsim::time::sleep(timed.at.saturating_sub(now)).await;
+            if aims_at_holder(&timed.fault) {
+                wait_for_holder(&world).await;
+            }
             play(&world, &picker, timed.fault).await;
         });
     }
@@ -101,45 +155,51 @@ pub fn inject(world: &World, plan: &FaultPlan) {
 
 async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
     let resolve = |t: &Target| resolve(world, picker, t);
-    let note = |node: NodeId, kind: FaultKind, phase: FaultPhase, detail: String| {
-        world.record(node, EventKind::Fault { kind, phase, detail })
+    let names = |nodes: &[NodeId]| nodes.iter().map(|n| world.node_name(*n)).collect::<Vec<_>>().join(", ");
+    let note = |nodes: &[NodeId], kind: FaultKind, phase: FaultPhase, detail: &str| {
+        for &node in nodes {
+            world.record(node, EventKind::Fault { kind, phase, detail: detail.to_string() });
+        }
     };
     match fault {
         Fault::Pause { target, duration } => {
-            let node = resolve(&target);
-            let detail = format!("{} paused for {:.3}s", world.node_name(node), duration.as_secs_f64());
-            note(node, FaultKind::Pause, FaultPhase::Start, detail);
-            world.pause(node);
+            let nodes = resolve(&target);
+            let detail = format!("{} paused for {:.3}s", names(&nodes), duration.as_secs_f64());
+            note(&nodes, FaultKind::Pause, FaultPhase::Start, &detail);
+            nodes.iter().for_each(|n| world.pause(*n));
             madsim::time::sleep(duration).await;
-            world.resume(node);
-            note(node, FaultKind::Pause, FaultPhase::End, format!("{} resumed", world.node_name(node)));
+            nodes.iter().for_each(|n| world.resume(*n));
+            note(&nodes, FaultKind::Pause, FaultPhase::End, &format!("{} resumed", names(&nodes)));
         }
         Fault::Crash { target, restart_after, durable } => {
-            let node = resolve(&target);
-            let state = if durable { "state kept" } else { "state lost" };
-            note(node, FaultKind::Crash, FaultPhase::Start, format!("{} crashed ({state})", world.node_name(node)));
-            world.crash(node, !durable);
+            let nodes = resolve(&target);
+            let disk = if durable { "disk kept" } else { "disk lost" };
+            note(&nodes, FaultKind::Crash, FaultPhase::Start, &format!("{} crashed ({disk})", names(&nodes)));
+            nodes.iter().for_each(|n| world.crash(*n, !durable));
             if let Some(after) = restart_after {
                 madsim::time::sleep(after).await;
-                world.restart(node);
-                note(node, FaultKind::Crash, FaultPhase::End, format!("{} restarted", world.node_name(node)));
+                nodes.iter().for_each(|n| world.restart(*n));
+                note(&nodes, FaultKind::Crash, FaultPhase::End, &format!("{} restarted", names(&nodes)));
             }
         }
-        Fault::Partition { side, duration } => {
-            let side: Vec<NodeId> = side.iter().map(resolve).collect();
-            let others: Vec<NodeId> = world
-                .nodes_with_role(Role::Client)
-                .into_iter()
-                .chain(world.nodes_with_role(Role::Server))
-                .filter(|n| !side.contains(n))
-                .collect();
-            let names: Vec<String> = side.iter().map(|n| world.node_name(*n)).collect();
-            let detail = format!("[{}] cut off from the rest for {:.3}s", names.join(", "), duration.as_secs_f64());
-            note(WORLD, FaultKind::Partition, FaultPhase::Start, detail);
+        Fault::Partition { side, from, duration } => {
+            let side: Vec<NodeId> = side.iter().flat_map(resolve).collect();
+            let roles: &[Role] = match from {
+                Peers::All => &[Role::Client, Role::Server, Role::Resource],
+                Peers::Servers => &[Role::Server],
+            };
+            let others: Vec<NodeId> =
+                roles.iter().flat_map(|r| world.nodes_with_role(*r)).filter(|n| !side.contains(n)).collect();
+            let whom = match from {
+                Peers::All => "everyone else",
+                Peers::Servers => "the lock servers",
+            };
+            let detail = format!("[{}] cut off from {whom} for {:.3}s", names(&side), duration.as_secs_f64());
+            note(&[WORLD], FaultKind::Partition, FaultPhase::Start, &detail);
             set_links(world, &side, &others, false);
             madsim::time::sleep(duration).await;
             set_links(world, &side, &others, true);
-            note(WORLD, FaultKind::Partition, FaultPhase::End, format!("[{}] healed", names.join(", ")));
+            note(&[WORLD], FaultKind::Partition, FaultPhase::End, &format!("[{}] healed", names(&side)));
         }
         Fault::Network { settings, duration } => {
             let detail = format!(
@@ -149,37 +209,64 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
                 settings.latency_max,
                 duration.as_secs_f64()
             );
-            note(WORLD, FaultKind::Network, FaultPhase::Start, detail);
+            note(&[WORLD], FaultKind::Network, FaultPhase::Start, &detail);
             let before = world.network();
             world.set_network(settings);
             madsim::time::sleep(duration).await;
             world.set_network(before);
-            note(WORLD, FaultKind::Network, FaultPhase::End, "network restored".into());
+            note(&[WORLD], FaultKind::Network, FaultPhase::End, "network restored");
         }
         Fault::ClockJump { target, delta_ns } => {
-            let node = resolve(&target);
-            let detail = format!("{} wall clock jumps {:+.3}s", world.node_name(node), delta_ns as f64 / 1e9);
-            note(node, FaultKind::ClockJump, FaultPhase::Start, detail);
-            world.clock(node).jump(delta_ns);
+            let nodes = resolve(&target);
+            let detail = format!("{} wall clock jumps {:+.3}s", names(&nodes), delta_ns as f64 / 1e9);
+            note(&nodes, FaultKind::ClockJump, FaultPhase::Start, &detail);
+            nodes.iter().for_each(|n| world.clock(*n).jump(delta_ns));
         }
         Fault::ClockDrift { target, drift_ppm, duration } => {
-            let node = resolve(&target);
-            let clock = world.clock(node);
-            let before = clock.drift_ppm();
-            let detail = format!("{} clock drifts {drift_ppm:+} ppm", world.node_name(node));
-            note(node, FaultKind::ClockDrift, FaultPhase::Start, detail);
-            clock.set_drift(drift_ppm);
+            let nodes = resolve(&target);
+            let before: Vec<i64> = nodes.iter().map(|n| world.clock(*n).drift_ppm()).collect();
+            let detail = format!("{} clock drifts {drift_ppm:+} ppm", names(&nodes));
+            note(&nodes, FaultKind::ClockDrift, FaultPhase::Start, &detail);
+            nodes.iter().for_each(|n| world.clock(*n).set_drift(drift_ppm));
             if let Some(duration) = duration {
                 madsim::time::sleep(duration).await;
-                clock.set_drift(before);
+                nodes.iter().zip(&before).for_each(|(n, ppm)| world.clock(*n).set_drift(*ppm));
                 note(
-                    node,
+                    &nodes,
                     FaultKind::ClockDrift,
                     FaultPhase::End,
-                    format!("{} clock back to {before:+} ppm", world.node_name(node)),
+                    &format!("{} clock drift restored", names(&nodes)),
                 );
             }
         }
+        Fault::Signal { target, name, duration } => {
+            let nodes = resolve(&target);
+            let detail = format!("{name} on {} for {:.3}s", names(&nodes), duration.as_secs_f64());
+            note(&nodes, FaultKind::Signal, FaultPhase::Start, &detail);
+            nodes.iter().for_each(|n| world.signal(*n, &name, true));
+            madsim::time::sleep(duration).await;
+            nodes.iter().for_each(|n| world.signal(*n, &name, false));
+            note(&nodes, FaultKind::Signal, FaultPhase::End, &format!("{name} on {} ends", names(&nodes)));
+        }
+    }
+}
+
+fn aims_at_holder(fault: &Fault) -> bool {
+    match fault {
+        Fault::Pause { target, .. }
+        | Fault::Crash { target, .. }
+        | Fault::ClockJump { target, .. }
+        | Fault::ClockDrift { target, .. }
+        | Fault::Signal { target, .. } => *target == Target::Holder,
+        Fault::Partition { side, .. } => side.contains(&Target::Holder),
+        Fault::Network { .. } => false,
+    }
+}
+
+async fn wait_for_holder(world: &World) {
+    let deadline = SimTime::now() + HOLDER_WAIT;
+    while world.with_history(clients_in_critical_section).is_empty() && SimTime::now() < deadline {
+        madsim::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -191,16 +278,26 @@ fn set_links(world: &World, side: &[NodeId], others: &[NodeId], connected: bool)
     }
 }
 
-fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target) -> NodeId {
+/// The nodes `target` names now. Draws from `picker` only when choosing among several.
+fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target) -> Vec<NodeId> {
     let mut rng = picker.lock().expect("target picker poisoned");
     let clients = world.nodes_with_role(Role::Client);
+    let servers = world.nodes_with_role(Role::Server);
+    let pick = |rng: &mut SimRng, among: &[NodeId]| among.choose(rng).copied().into_iter().collect::<Vec<_>>();
     match target {
-        Target::Node(name) => world.node_id(name).unwrap_or_else(|| panic!("fault targets unknown node {name}")),
+        Target::Node(name) => vec![world.node_id(name).unwrap_or_else(|| panic!("fault targets unknown node {name}"))],
         Target::Holder => {
             let holders = world.with_history(clients_in_critical_section);
-            *holders.choose(&mut *rng).or_else(|| clients.choose(&mut *rng)).expect("the world has clients")
+            if holders.is_empty() {
+                pick(&mut rng, &clients)
+            } else {
+                pick(&mut rng, &holders)
+            }
         }
-        Target::RandomClient => *clients.choose(&mut *rng).expect("the world has clients"),
+        Target::RandomClient => pick(&mut rng, &clients),
+        Target::Primary => world.primary().map_or_else(|| pick(&mut rng, &servers), |p| vec![p]),
+        Target::RandomServer => pick(&mut rng, &servers),
+        Target::EveryServer => servers,
     }
 }
 

@@ -22,7 +22,10 @@ pub struct NodeId(pub u32);
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Client,
+    /// A server of the lock service (faults aimed at "servers" hit these).
     Server,
+    /// The protected resource; lock-server faults leave it alone.
+    Resource,
     /// Node 0: the world itself (the fault injector and the end-of-run record).
     World,
 }
@@ -40,6 +43,9 @@ pub enum Op {
     Acquire,
     Release,
     Renew,
+    /// A client-side check that the lock is still valid (e.g. Redlock's
+    /// validity time) right before acting on it; recorded as a completion only.
+    Check,
 }
 
 /// Jepsen's three outcomes: `Info` means unknown (a timed-out acquire may hold the lock).
@@ -76,6 +82,8 @@ pub enum FaultKind {
     Network,
     ClockJump,
     ClockDrift,
+    /// A design-specific stress (e.g. memory pressure on a cache).
+    Signal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,8 +112,12 @@ pub enum EventKind {
     Write { client: NodeId, prev: i64, value: i64, token: Option<u64>, version: u64, verdict: WriteVerdict },
     /// A fault started or ended on `node` (the world node when it targets no single node).
     Fault { kind: FaultKind, phase: FaultPhase, detail: String },
-    /// The run ended; counters that are not events.
-    End { messages: u64 },
+    /// A server did something notable on its own (evicted a key, promoted a
+    /// replica, reaped an expired lock, expired a session).
+    Note { detail: String },
+    /// The run ended; counters that are not events. `server_writes` counts the
+    /// state changes lock servers applied (commits, cache writes, log entries).
+    End { messages: u64, server_writes: u64 },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -198,7 +210,10 @@ impl History {
                 };
                 format!("fault {kind:?} {phase}: {detail}")
             }
-            EventKind::End { messages } => format!("run ends ({messages} messages)"),
+            EventKind::Note { detail } => detail.clone(),
+            EventKind::End { messages, server_writes } => {
+                format!("run ends ({messages} messages, {server_writes} server writes)")
+            }
         }
     }
 }
@@ -208,6 +223,7 @@ pub fn op_name(op: Op) -> &'static str {
         Op::Acquire => "acquire",
         Op::Release => "release",
         Op::Renew => "renew",
+        Op::Check => "validity check",
     }
 }
 

@@ -20,6 +20,8 @@ pub struct RunMetrics {
     pub writes_accepted: u64,
     pub writes_rejected: u64,
     pub messages: u64,
+    /// State changes applied by lock servers (see `EventKind::End`).
+    pub server_writes: u64,
     /// Simulated time the run lasted.
     pub duration: SimTime,
     /// Latency of each successful acquire, in nanoseconds, in completion order.
@@ -52,7 +54,10 @@ impl RunMetrics {
                     WriteVerdict::Accepted => m.writes_accepted += 1,
                     _ => m.writes_rejected += 1,
                 },
-                EventKind::End { messages } => m.messages = *messages,
+                EventKind::End { messages, server_writes } => {
+                    m.messages = *messages;
+                    m.server_writes = *server_writes;
+                }
                 _ => {}
             }
         }

@@ -138,6 +138,13 @@ impl Net {
         self.waiting.remove(&call).map(|(_, tx)| tx)
     }
 
+    /// Drop every service and waiting call (the end of a run). Handlers hold
+    /// node contexts, which hold the world: dropping them breaks that cycle.
+    pub fn clear(&mut self) {
+        self.services.clear();
+        self.waiting.clear();
+    }
+
     /// A crashed node serves nothing and waits for nothing.
     pub fn forget_node(&mut self, node: NodeId) {
         self.services.retain(|(n, _), _| *n != node);

@@ -14,6 +14,8 @@ pub struct RunRecord {
     pub scenario: String,
     pub workload: String,
     pub seed: u64,
+    /// The seed's faults in a few words (a swarm seed's drawn mix).
+    pub faults: String,
     /// 16 hex digits; the same inputs give the same hash on any machine.
     pub trace_hash: String,
     /// Pairs of clients inside their critical sections at once.
@@ -26,13 +28,21 @@ pub struct RunRecord {
     pub writes_accepted: u64,
     pub writes_rejected: u64,
     pub messages: u64,
+    pub server_writes: u64,
     pub sim_seconds: f64,
     pub acquire_p50_ms: Option<f64>,
     pub acquire_p99_ms: Option<f64>,
 }
 
 impl RunRecord {
-    pub fn new(cell: [&str; 3], seed: u64, trace_hash: u64, verdict: &Verdict, metrics: &RunMetrics) -> RunRecord {
+    pub fn new(
+        cell: [&str; 3],
+        seed: u64,
+        faults: String,
+        trace_hash: u64,
+        verdict: &Verdict,
+        metrics: &RunMetrics,
+    ) -> RunRecord {
         let mut sorted = metrics.acquire_latencies_ns.clone();
         sorted.sort_unstable();
         RunRecord {
@@ -40,6 +50,7 @@ impl RunRecord {
             scenario: cell[1].into(),
             workload: cell[2].into(),
             seed,
+            faults,
             trace_hash: format!("{trace_hash:016x}"),
             overlaps: verdict.overlaps.len(),
             corrupted: verdict.corrupted.len(),
@@ -49,6 +60,7 @@ impl RunRecord {
             writes_accepted: metrics.writes_accepted,
             writes_rejected: metrics.writes_rejected,
             messages: metrics.messages,
+            server_writes: metrics.server_writes,
             sim_seconds: metrics.duration.as_secs_f64(),
             acquire_p50_ms: quantile(&sorted, 0.50).map(ns_to_ms),
             acquire_p99_ms: quantile(&sorted, 0.99).map(ns_to_ms),
@@ -76,6 +88,7 @@ pub struct Summary {
     pub acquire_p50_ms: Option<f64>,
     pub acquire_p99_ms: Option<f64>,
     pub messages_per_acquisition: Option<f64>,
+    pub server_writes_per_acquisition: Option<f64>,
 }
 
 impl Summary {
@@ -84,6 +97,8 @@ impl Summary {
         latencies_ns.sort_unstable();
         let acquired: u64 = records.iter().map(|r| r.acquired).sum();
         let messages: u64 = records.iter().map(|r| r.messages).sum();
+        let server_writes: u64 = records.iter().map(|r| r.server_writes).sum();
+        let per_acquisition = |n: u64| (acquired > 0).then(|| n as f64 / acquired as f64);
         let sim_ns: u64 = records.iter().map(|r| (r.sim_seconds * 1e9).round() as u64).sum();
         Summary {
             seeds: records.len(),
@@ -94,7 +109,8 @@ impl Summary {
             throughput: per_second(acquired, SimTime(sim_ns)),
             acquire_p50_ms: quantile(&latencies_ns, 0.50).map(ns_to_ms),
             acquire_p99_ms: quantile(&latencies_ns, 0.99).map(ns_to_ms),
-            messages_per_acquisition: (acquired > 0).then(|| messages as f64 / acquired as f64),
+            messages_per_acquisition: per_acquisition(messages),
+            server_writes_per_acquisition: per_acquisition(server_writes),
         }
     }
 }

@@ -11,9 +11,10 @@
 //! ([`crate::net`]); nothing here knows what a lock is.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -37,7 +38,12 @@ struct Inner {
     nodes: Mutex<Vec<Node>>,
     history: Mutex<History>,
     net: Mutex<Net>,
-    /// A madsim node that only carries messages; faults never touch it.
+    signals: Mutex<BTreeMap<(NodeId, &'static str), SignalHandler>>,
+    /// The server a design marks as the one clients depend on (fault target).
+    primary: Mutex<Option<NodeId>>,
+    server_writes: AtomicU64,
+    /// A madsim node that carries messages and runs the world's own tasks
+    /// (the fault injector); faults never touch it.
     carrier: madsim::runtime::NodeHandle,
 }
 
@@ -55,6 +61,7 @@ struct SimNode {
 }
 
 type DurableSlot = Mutex<Option<Arc<dyn Any + Send + Sync>>>;
+type SignalHandler = Arc<Mutex<dyn FnMut(bool) + Send>>;
 
 impl World {
     /// A new world for `seed` on `network`. Must be called inside the seed's
@@ -65,6 +72,9 @@ impl World {
             nodes: Mutex::new(Vec::new()),
             history: Mutex::new(History::default()),
             net: Mutex::new(Net::new(network, rng::stream(seed, "network"))),
+            signals: Mutex::new(BTreeMap::new()),
+            primary: Mutex::new(None),
+            server_writes: AtomicU64::new(0),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
         world.nodes().push(Node { clock: Arc::new(NodeClock::new(ClockSettings::default())), sim: None });
@@ -128,6 +138,11 @@ impl World {
         id
     }
 
+    /// How many nodes the world has (the next node gets this id).
+    pub fn node_count(&self) -> usize {
+        self.nodes().len()
+    }
+
     /// All nodes with `role`, in creation order.
     pub fn nodes_with_role(&self, role: Role) -> Vec<NodeId> {
         self.history().nodes.iter().enumerate().filter(|(_, n)| n.role == role).map(|(i, _)| NodeId(i as u32)).collect()
@@ -162,10 +177,60 @@ impl World {
         self.net().messages()
     }
 
+    /// Mark `node` as the server clients currently depend on (a master, the
+    /// database); faults aimed at `Target::Primary` hit it.
+    pub fn set_primary(&self, node: NodeId) {
+        *self.0.primary.lock().expect("primary lock poisoned") = Some(node);
+    }
+
+    pub fn primary(&self) -> Option<NodeId> {
+        *self.0.primary.lock().expect("primary lock poisoned")
+    }
+
+    /// Deliver the start (`true`) or end of signal `name` to `node`'s handler,
+    /// as a task on that node; a node with no such handler ignores it.
+    pub fn signal(&self, node: NodeId, name: &str, start: bool) {
+        let handler = self
+            .0
+            .signals
+            .lock()
+            .expect("signals poisoned")
+            .iter()
+            .find(|((n, s), _)| *n == node && *s == name)
+            .map(|(_, h)| h.clone());
+        let Some(handler) = handler else { return };
+        let spawner = madsim::runtime::Handle::current()
+            .get_node(self.madsim_id(node))
+            .expect("every world node exists in madsim");
+        spawner.spawn(async move { (handler.lock().expect("signal handler poisoned"))(start) });
+    }
+
+    /// Run a task of the world itself (not of any node): it is never paused
+    /// or crashed, and it ends with the run.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.0.carrier.spawn(task);
+    }
+
     /// End the run: record the end event and hand back the history.
-    pub fn finish(&self) -> History {
-        self.record(WORLD, EventKind::End { messages: self.messages() });
-        std::mem::take(&mut *self.history())
+    ///
+    /// Then tear the world down. madsim never frees a task still pending
+    /// when its runtime is dropped, and every task holds the world, so a run
+    /// would leak its whole world (megabytes per seed over a sweep). Killing
+    /// every node wakes its tasks and madsim drops them; the handlers the
+    /// world holds (which hold node contexts, which hold the world) are
+    /// dropped too.
+    pub async fn finish(&self) -> History {
+        let server_writes = self.0.server_writes.load(Ordering::Relaxed);
+        self.record(WORLD, EventKind::End { messages: self.messages(), server_writes });
+        let history = std::mem::take(&mut *self.history());
+        self.net().clear();
+        self.0.signals.lock().expect("signals poisoned").clear();
+        let handle = madsim::runtime::Handle::current();
+        let ids: Vec<_> = self.nodes().iter().filter_map(|n| n.sim.as_ref().map(|s| s.id)).collect();
+        ids.into_iter().chain([self.0.carrier.id()]).for_each(|id| handle.kill(id));
+        // Let the executor see the killed tasks and drop them.
+        madsim::time::sleep(Duration::from_millis(1)).await;
+        history
     }
 
     fn sim_node<T>(&self, id: NodeId, f: impl FnOnce(&mut SimNode) -> T) -> T {
@@ -208,6 +273,7 @@ impl World {
             *durable.lock().expect("durable slot poisoned") = None;
         }
         self.net().forget_node(id);
+        self.0.signals.lock().expect("signals poisoned").retain(|(n, _), _| *n != id);
         madsim::runtime::Handle::current().kill(madsim_id);
     }
 
@@ -332,6 +398,19 @@ impl NodeCtx {
         let fresh = Arc::new(init());
         *slot = Some(fresh.clone());
         fresh
+    }
+
+    /// Count one state change applied by this (lock server) node.
+    pub fn count_server_write(&self) {
+        self.world.0.server_writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Handle the start (`true`) and end (`false`) of fault signal `name`
+    /// (e.g. "memory-pressure"), a way for faults to stress a design-specific
+    /// mechanism without the injector knowing the design.
+    pub fn on_signal(&self, name: &'static str, handler: impl FnMut(bool) + Send + 'static) {
+        let handler: SignalHandler = Arc::new(Mutex::new(handler));
+        self.world.0.signals.lock().expect("signals poisoned").insert((self.id, name), handler);
     }
 
     /// Send `req` to node `to` and wait for its reply for at most `timeout` of

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sim::clock::ClockSettings;
-use sim::fault::{self, Fault, FaultPlan, Target, TimedFault};
+use sim::fault::{self, Fault, FaultPlan, Peers, Target, TimedFault};
 use sim::history::{EventKind, NodeId, Role};
 use sim::net::{NetworkSettings, Rpc};
 use sim::runner::run_seed;
@@ -77,12 +77,14 @@ fn a_call_takes_two_drawn_latencies_and_nothing_more() {
 
 #[test]
 fn a_cut_link_times_out_and_heals() {
-    let plan = FaultPlan {
-        faults: vec![TimedFault {
-            at: Duration::from_millis(100),
-            fault: Fault::Partition { side: vec![Target::Node("server".into())], duration: Duration::from_secs(1) },
-        }],
-    };
+    let plan = FaultPlan::new(vec![TimedFault {
+        at: Duration::from_millis(100),
+        fault: Fault::Partition {
+            side: vec![Target::Node("server".into())],
+            from: Peers::All,
+            duration: Duration::from_secs(1),
+        },
+    }]);
     let results = with_client(3, plan, |ctx, server| {
         Box::pin(async move {
             ctx.sleep(Duration::from_millis(500)).await;
@@ -97,12 +99,10 @@ fn a_cut_link_times_out_and_heals() {
 
 #[test]
 fn a_paused_server_answers_only_after_it_resumes() {
-    let plan = FaultPlan {
-        faults: vec![TimedFault {
-            at: Duration::from_millis(100),
-            fault: Fault::Pause { target: Target::Node("server".into()), duration: Duration::from_secs(2) },
-        }],
-    };
+    let plan = FaultPlan::new(vec![TimedFault {
+        at: Duration::from_millis(100),
+        fault: Fault::Pause { target: Target::Node("server".into()), duration: Duration::from_secs(2) },
+    }]);
     let replies = with_client(5, plan, |ctx, server| {
         Box::pin(async move {
             ctx.sleep(Duration::from_millis(200)).await;
@@ -120,12 +120,10 @@ fn a_paused_server_answers_only_after_it_resumes() {
 fn a_reply_waiting_for_a_paused_client_is_seen_when_it_resumes() {
     // The client is paused while the reply is in flight; on resume the reply is
     // there, even though the call's timeout has also passed (a pause is not a timeout).
-    let plan = FaultPlan {
-        faults: vec![TimedFault {
-            at: Duration::from_millis(1),
-            fault: Fault::Pause { target: Target::Node("client".into()), duration: Duration::from_secs(1) },
-        }],
-    };
+    let plan = FaultPlan::new(vec![TimedFault {
+        at: Duration::from_millis(1),
+        fault: Fault::Pause { target: Target::Node("client".into()), duration: Duration::from_secs(1) },
+    }]);
     let replies = with_client(3, plan, |ctx, server| {
         Box::pin(async move { ctx.call(server, Echo(3), Duration::from_millis(100)).await })
     });
@@ -148,19 +146,17 @@ fn durable_state_survives_a_crash_that_keeps_it_and_not_one_that_loses_it() {
                     sink.lock().unwrap().push(*c);
                 }
             });
-            let plan = FaultPlan {
-                faults: vec![TimedFault {
-                    at: Duration::from_secs(1),
-                    fault: Fault::Crash {
-                        target: Target::Node("n".into()),
-                        restart_after: Some(Duration::from_secs(1)),
-                        durable,
-                    },
-                }],
-            };
+            let plan = FaultPlan::new(vec![TimedFault {
+                at: Duration::from_secs(1),
+                fault: Fault::Crash {
+                    target: Target::Node("n".into()),
+                    restart_after: Some(Duration::from_secs(1)),
+                    durable,
+                },
+            }]);
             fault::inject(&world, &plan);
             madsim::time::sleep(Duration::from_secs(3)).await;
-            let history = world.finish();
+            let history = world.finish().await;
             let crash_events = history.events.iter().filter(|e| matches!(e.kind, EventKind::Fault { .. })).count();
             assert_eq!(crash_events, 2, "crash and restart are recorded");
             let seen = seen.lock().unwrap().clone();

@@ -11,7 +11,7 @@ pub fn run() -> Result<ExitCode, Failure> {
     for d in algorithms::designs() {
         println!("  {:<24} {}", d.name(), d.summary());
         for p in d.params() {
-            println!("      --param {}={:<10} {}", p.name, p.default, p.help);
+            println!("      --param {:<28} {}", format!("{}={}", p.name, p.default), p.help);
         }
     }
     println!("scenarios (-s):");

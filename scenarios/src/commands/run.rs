@@ -60,23 +60,19 @@ fn print_table(experiment: &Experiment, seeds: &[u64], cell: &CellResult) {
     println!("  seeds with corrupted effects    {:>6} / {} ({:.1}%)", s.unsafe_seeds, s.seeds, pct(s.unsafe_seeds));
     println!("  acquisitions                    {:>6}  ({:.1} per simulated second)", s.acquired, s.throughput);
     println!("  acquire latency p50 / p99       {} / {}", ms(s.acquire_p50_ms), ms(s.acquire_p99_ms));
-    println!(
-        "  messages per acquisition        {}",
-        s.messages_per_acquisition.map_or("-".to_string(), |m| format!("{m:.1}"))
-    );
+    let per = |v: Option<f64>| v.map_or("-".to_string(), |m| format!("{m:.1}"));
+    println!("  messages per acquisition        {}", per(s.messages_per_acquisition));
+    println!("  server writes per acquisition   {}", per(s.server_writes_per_acquisition));
     println!("  writes rejected by the resource {:>6}", s.writes_rejected);
     let violating: Vec<_> = cell.violating().collect();
     if !violating.is_empty() {
         println!("violating seeds ({} in all, first {} shown):", violating.len(), violating.len().min(SHOWN));
         for r in violating.iter().take(SHOWN) {
             println!(
-                "  seed {:<6} trace {}  overlaps {:<3} corrupted {:<3} {}",
-                r.seed,
-                r.trace_hash,
-                r.overlaps,
-                r.corrupted,
-                experiment.replay_command(r.seed)
+                "  seed {:<6} trace {}  overlaps {:<4} corrupted {:<3} faults: {}",
+                r.seed, r.trace_hash, r.overlaps, r.corrupted, r.faults
             );
+            println!("      {}", experiment.replay_command(r.seed));
         }
     }
 }

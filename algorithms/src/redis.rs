@@ -1,0 +1,494 @@
+//! A Redis-like server model, shared by the `cache` and `redlock` designs,
+//! and a Sentinel that fails a master over to its replica.
+//!
+//! References: the Redis documentation for `SET key value NX PX ms`, key
+//! expiry, `maxmemory-policy`, persistence (AOF `appendfsync always`),
+//! replication, Sentinel; and "Distributed Locks with Redis" for the
+//! compare-and-delete release and the "delayed restarts" advice.
+//!
+//! What is modelled, and how it simplifies:
+//! - **Expiry**: a key stores an absolute expiry time read from the server's
+//!   own clock, wall clock by default as Redis does (a wall-clock jump makes
+//!   keys expire early); `ExpiryClock::Monotonic` compares. Expired keys act
+//!   as absent (Redis's lazy + active expiry, as a client sees it).
+//! - **Eviction under memory pressure**: the fault signal `memory-pressure`
+//!   stands for other tenants writing so fast that the whole cache churns
+//!   every `pressure_churn`. Under true LRU a key is then evicted once it has
+//!   been idle that long: `allkeys-lru` evicts any such key, `volatile-lru`
+//!   only keys with a TTL (a lock always has one), and `noeviction` evicts
+//!   nothing but refuses new keys with OOM once memory is full. Redis samples
+//!   keys to approximate LRU; we use exact LRU by idle time.
+//! - **Persistence**: `none` keeps keys in memory only (a restart is empty);
+//!   `fsync-always` keeps them on disk (they survive a crash that keeps the
+//!   disk); `delayed-restart` keeps nothing but refuses to grant locks for
+//!   `restart_delay` (the longest TTL) after a restart.
+//! - **Replication**: a master forwards each change to its replica after
+//!   `replication_lag`, asynchronously (the client's reply does not wait). A
+//!   lost or late change is simply missing on the replica; there is no full
+//!   resync. Replicas refuse writes (READONLY).
+//! - **Sentinel**: one sentinel (not a quorum of them) pings the master every
+//!   second; after `down_after` without an answer it promotes the replica, and
+//!   when the old master answers again it is made a replica of the new one
+//!   (its keys are discarded, as a resync would).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sim::history::{EventKind, NodeId};
+use sim::net::Rpc;
+use sim::world::{NodeCtx, RpcError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpiryClock {
+    Wall,
+    Monotonic,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eviction {
+    NoEviction,
+    VolatileLru,
+    AllkeysLru,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Persistence {
+    None,
+    FsyncAlways,
+    DelayedRestart,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RedisConfig {
+    pub expiry_clock: ExpiryClock,
+    pub eviction: Eviction,
+    pub pressure_churn: Duration,
+    pub persistence: Persistence,
+    /// How long a restarted `delayed-restart` server refuses locks.
+    pub restart_delay: Duration,
+    pub replication_lag: Duration,
+}
+
+/// Errors a Redis server replies with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedisError {
+    /// The server is a replica.
+    ReadOnly,
+    /// `noeviction` and memory is full.
+    OutOfMemory,
+    /// A `delayed-restart` server is still refusing locks after its restart.
+    Restarting,
+}
+
+/// `SET key value NX PX ttl`: `Ok(true)` when set, `Ok(false)` when the key exists.
+#[derive(Debug)]
+pub struct SetNxPx {
+    pub key: String,
+    pub value: u64,
+    pub ttl: Duration,
+}
+
+impl Rpc for SetNxPx {
+    type Reply = Result<bool, RedisError>;
+    const NAME: &'static str = "redis.set-nx-px";
+}
+
+/// The compare-and-delete script: `Ok(true)` when the key held `value` and was deleted.
+#[derive(Debug)]
+pub struct DelIfValue {
+    pub key: String,
+    pub value: u64,
+}
+
+impl Rpc for DelIfValue {
+    type Reply = Result<bool, RedisError>;
+    const NAME: &'static str = "redis.del-if-value";
+}
+
+/// A change a master forwards to its replica, numbered in order.
+#[derive(Debug)]
+struct Replicate {
+    seq: u64,
+    change: Change,
+}
+
+#[derive(Debug, Clone)]
+enum Change {
+    Set { key: String, value: u64, expires_at: Option<i64> },
+    Del { key: String },
+}
+
+impl Rpc for Replicate {
+    type Reply = ();
+    const NAME: &'static str = "redis.replicate";
+}
+
+#[derive(Debug)]
+struct Ping;
+
+impl Rpc for Ping {
+    type Reply = bool; // true when the server is a master
+    const NAME: &'static str = "redis.ping";
+}
+
+/// Sentinel -> server: become a master (with this replica, if any).
+#[derive(Debug)]
+struct BecomeMaster {
+    replica: Option<NodeId>,
+}
+
+impl Rpc for BecomeMaster {
+    type Reply = ();
+    const NAME: &'static str = "redis.become-master";
+}
+
+/// Sentinel -> server: become a replica of `master`, discarding your keys.
+#[derive(Debug)]
+struct BecomeReplica;
+
+impl Rpc for BecomeReplica {
+    type Reply = ();
+    const NAME: &'static str = "redis.become-replica";
+}
+
+/// Client -> sentinel: which node is the master now?
+#[derive(Debug)]
+pub struct GetMaster;
+
+impl Rpc for GetMaster {
+    type Reply = NodeId;
+    const NAME: &'static str = "sentinel.get-master";
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    value: u64,
+    /// On the expiry clock, in nanoseconds.
+    expires_at: Option<i64>,
+    /// Server monotonic time of the last command that touched the key.
+    last_access: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerRole {
+    Master { replica: Option<NodeId> },
+    Replica,
+}
+
+#[derive(Debug)]
+struct Keyspace {
+    keys: BTreeMap<String, Entry>,
+    role: ServerRole,
+    /// Master: the last change number sent. Replica: the last applied.
+    repl_seq: u64,
+    /// Server monotonic time when memory pressure started, while it lasts.
+    pressure_since: Option<Duration>,
+    /// `delayed-restart`: no locks granted before this monotonic time.
+    refuse_until: Option<Duration>,
+}
+
+/// What the server does to a key when a command touches it.
+enum Access {
+    Live(Entry),
+    Absent,
+}
+
+struct Server {
+    ctx: NodeCtx,
+    config: RedisConfig,
+    state: Arc<Mutex<Keyspace>>,
+}
+
+impl Server {
+    fn expiry_now(&self) -> i64 {
+        match self.config.expiry_clock {
+            ExpiryClock::Wall => self.ctx.clock().wall(),
+            ExpiryClock::Monotonic => self.ctx.clock().monotonic().as_nanos() as i64,
+        }
+    }
+
+    /// Look `key` up, removing it if it expired or memory pressure evicted it.
+    fn access(&self, ks: &mut Keyspace, key: &str) -> Access {
+        let Some(entry) = ks.keys.get(key).copied() else { return Access::Absent };
+        if entry.expires_at.is_some_and(|t| t <= self.expiry_now()) {
+            ks.keys.remove(key);
+            return Access::Absent;
+        }
+        if self.evicted(ks, &entry) {
+            ks.keys.remove(key);
+            self.ctx.record(EventKind::Note { detail: format!("evicted key '{key}' under memory pressure") });
+            self.replicate(ks, Change::Del { key: key.into() });
+            return Access::Absent;
+        }
+        Access::Live(entry)
+    }
+
+    /// Whether LRU churn under memory pressure has pushed `entry` out.
+    fn evicted(&self, ks: &Keyspace, entry: &Entry) -> bool {
+        let Some(since) = ks.pressure_since else { return false };
+        let eligible = match self.config.eviction {
+            Eviction::NoEviction => false,
+            Eviction::VolatileLru => entry.expires_at.is_some(),
+            Eviction::AllkeysLru => true,
+        };
+        let idle_since = entry.last_access.max(since);
+        eligible && self.ctx.clock().monotonic().saturating_sub(idle_since) >= self.config.pressure_churn
+    }
+
+    /// `noeviction` with memory full: new keys are refused.
+    fn out_of_memory(&self, ks: &Keyspace) -> bool {
+        self.config.eviction == Eviction::NoEviction
+            && ks
+                .pressure_since
+                .is_some_and(|since| self.ctx.clock().monotonic().saturating_sub(since) >= self.config.pressure_churn)
+    }
+
+    fn set_nx(&self, req: SetNxPx) -> Result<bool, RedisError> {
+        let mut ks = self.state.lock().expect("keyspace poisoned");
+        if ks.role == ServerRole::Replica {
+            return Err(RedisError::ReadOnly);
+        }
+        if ks.refuse_until.is_some_and(|t| self.ctx.clock().monotonic() < t) {
+            return Err(RedisError::Restarting);
+        }
+        if let Access::Live(_) = self.access(&mut ks, &req.key) {
+            return Ok(false);
+        }
+        if self.out_of_memory(&ks) {
+            return Err(RedisError::OutOfMemory);
+        }
+        let expires_at = Some(self.expiry_now() + req.ttl.as_nanos() as i64);
+        let entry = Entry { value: req.value, expires_at, last_access: self.ctx.clock().monotonic() };
+        ks.keys.insert(req.key.clone(), entry);
+        self.ctx.count_server_write();
+        self.replicate(&mut ks, Change::Set { key: req.key, value: req.value, expires_at });
+        Ok(true)
+    }
+
+    fn del_if_value(&self, req: DelIfValue) -> Result<bool, RedisError> {
+        let mut ks = self.state.lock().expect("keyspace poisoned");
+        if ks.role == ServerRole::Replica {
+            return Err(RedisError::ReadOnly);
+        }
+        match self.access(&mut ks, &req.key) {
+            Access::Live(e) if e.value == req.value => {
+                ks.keys.remove(&req.key);
+                self.ctx.count_server_write();
+                self.replicate(&mut ks, Change::Del { key: req.key });
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Forward a change to the replica after the replication lag, without
+    /// making the client wait.
+    fn replicate(&self, ks: &mut Keyspace, change: Change) {
+        let ServerRole::Master { replica: Some(replica) } = ks.role else { return };
+        ks.repl_seq += 1;
+        let (ctx, seq, lag) = (self.ctx.clone(), ks.repl_seq, self.config.replication_lag);
+        madsim::task::spawn(async move {
+            ctx.sleep(lag).await;
+            let _ = ctx.call(replica, Replicate { seq, change }, Duration::from_secs(1)).await;
+        });
+    }
+
+    fn apply_replicated(&self, req: Replicate) {
+        let mut ks = self.state.lock().expect("keyspace poisoned");
+        // Changes arrive out of order on a reordering network; an older one is dropped.
+        if ks.role != ServerRole::Replica || req.seq <= ks.repl_seq {
+            return;
+        }
+        ks.repl_seq = req.seq;
+        match req.change {
+            Change::Set { key, value, expires_at } => {
+                ks.keys.insert(key, Entry { value, expires_at, last_access: self.ctx.clock().monotonic() });
+            }
+            Change::Del { key } => {
+                ks.keys.remove(&key);
+            }
+        }
+        self.ctx.count_server_write();
+    }
+
+    fn set_pressure(&self, on: bool) {
+        let mut ks = self.state.lock().expect("keyspace poisoned");
+        if on {
+            ks.pressure_since = Some(self.ctx.clock().monotonic());
+        } else {
+            // Evict what the churn reached before it stopped.
+            let keys: Vec<String> = ks.keys.keys().cloned().collect();
+            for key in keys {
+                self.access(&mut ks, &key);
+            }
+            ks.pressure_since = None;
+        }
+    }
+}
+
+/// The main task of a Redis-like server node that starts in `role`.
+pub fn serve(
+    config: RedisConfig,
+    role: ServerRole,
+) -> impl Fn(NodeCtx) -> std::pin::Pin<Box<dyn Future<Output = ()>>> + Send + Sync + 'static {
+    move |ctx: NodeCtx| {
+        Box::pin(async move {
+            let fresh = || {
+                Mutex::new(Keyspace {
+                    keys: BTreeMap::new(),
+                    role,
+                    repl_seq: 0,
+                    pressure_since: None,
+                    refuse_until: None,
+                })
+            };
+            let state = match config.persistence {
+                Persistence::FsyncAlways => ctx.durable(fresh),
+                Persistence::None | Persistence::DelayedRestart => Arc::new(fresh()),
+            };
+            {
+                let mut ks = state.lock().expect("keyspace poisoned");
+                // Memory pressure was a property of the process that died.
+                ks.pressure_since = None;
+                if config.persistence == Persistence::DelayedRestart && ctx.incarnation() > 0 {
+                    ks.refuse_until = Some(ctx.clock().monotonic() + config.restart_delay);
+                }
+            }
+            let server = Arc::new(Server { ctx: ctx.clone(), config, state });
+            let s = server.clone();
+            ctx.serve(move |req: SetNxPx| std::future::ready(s.set_nx(req)));
+            let s = server.clone();
+            ctx.serve(move |req: DelIfValue| std::future::ready(s.del_if_value(req)));
+            let s = server.clone();
+            ctx.serve(move |req: Replicate| {
+                s.apply_replicated(req);
+                std::future::ready(())
+            });
+            let s = server.clone();
+            ctx.serve(move |_: Ping| {
+                std::future::ready(matches!(s.state.lock().expect("keyspace poisoned").role, ServerRole::Master { .. }))
+            });
+            let s = server.clone();
+            ctx.serve(move |req: BecomeMaster| {
+                let mut ks = s.state.lock().expect("keyspace poisoned");
+                ks.role = ServerRole::Master { replica: req.replica };
+                ks.repl_seq = 0;
+                s.ctx.record(EventKind::Note { detail: "promoted to master".into() });
+                std::future::ready(())
+            });
+            let s = server.clone();
+            ctx.serve(move |_: BecomeReplica| {
+                let mut ks = s.state.lock().expect("keyspace poisoned");
+                ks.role = ServerRole::Replica;
+                ks.keys.clear();
+                ks.repl_seq = 0;
+                s.ctx.record(EventKind::Note { detail: "demoted to replica; keys discarded".into() });
+                std::future::ready(())
+            });
+            let s = server;
+            ctx.on_signal("memory-pressure", move |on| s.set_pressure(on));
+            std::future::pending::<()>().await
+        })
+    }
+}
+
+/// Sentinel settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SentinelConfig {
+    pub ping_every: Duration,
+    pub down_after: Duration,
+}
+
+/// The main task of a sentinel watching `master` with `replica`.
+pub fn sentinel(
+    config: SentinelConfig,
+    master: NodeId,
+    replica: NodeId,
+) -> impl Fn(NodeCtx) -> std::pin::Pin<Box<dyn Future<Output = ()>>> + Send + Sync + 'static {
+    move |ctx: NodeCtx| {
+        Box::pin(async move {
+            let current = Arc::new(Mutex::new((master, replica)));
+            let c = current.clone();
+            ctx.serve(move |_: GetMaster| std::future::ready(c.lock().expect("sentinel poisoned").0));
+            let timeout = config.ping_every / 2;
+            let mut last_ok = ctx.clock().monotonic();
+            // The old master, once failed over, until it is made a replica.
+            let mut to_demote: Option<NodeId> = None;
+            loop {
+                ctx.sleep(config.ping_every).await;
+                let (master, replica) = *current.lock().expect("sentinel poisoned");
+                if let Ok(true) = ctx.call(master, Ping, timeout).await {
+                    last_ok = ctx.clock().monotonic();
+                } else if ctx.clock().monotonic() - last_ok >= config.down_after
+                    && ctx.call(replica, BecomeMaster { replica: None }, timeout).await.is_ok()
+                {
+                    {
+                        *current.lock().expect("sentinel poisoned") = (replica, master);
+                        ctx.world().set_primary(replica);
+                        let detail = format!(
+                            "sentinel: {} is down, failing over to {}",
+                            ctx.world().node_name(master),
+                            ctx.world().node_name(replica)
+                        );
+                        ctx.record(EventKind::Note { detail });
+                        to_demote = Some(master);
+                        last_ok = ctx.clock().monotonic();
+                    }
+                }
+                if let Some(old) = to_demote {
+                    if ctx.call(old, Ping, timeout).await.is_ok() && ctx.call(old, BecomeReplica, timeout).await.is_ok()
+                    {
+                        let new_master = current.lock().expect("sentinel poisoned").0;
+                        let _ = ctx.call(new_master, BecomeMaster { replica: Some(old) }, timeout).await;
+                        to_demote = None;
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// A client's view of which node is the master, refreshed from the sentinel
+/// (when there is one) after a timeout or a READONLY reply.
+pub struct MasterAddress {
+    pub master: NodeId,
+    pub sentinel: Option<NodeId>,
+}
+
+impl MasterAddress {
+    pub async fn refresh(&mut self, ctx: &NodeCtx, timeout: Duration) {
+        if let Some(sentinel) = self.sentinel {
+            if let Ok(master) = ctx.call(sentinel, GetMaster, timeout).await {
+                self.master = master;
+            }
+        }
+    }
+}
+
+/// Outcome of one SET NX attempt as the retry loop sees it; `needs_refresh`
+/// says the client should ask the sentinel where the master is.
+pub fn judge_set(reply: Result<Result<bool, RedisError>, RpcError>) -> (crate::retry::Attempt, bool) {
+    use crate::retry::Attempt;
+    match reply {
+        Ok(Ok(true)) => (Attempt::Held { token: None }, false),
+        Ok(Ok(false)) | Ok(Err(RedisError::OutOfMemory)) | Ok(Err(RedisError::Restarting)) => (Attempt::Busy, false),
+        Ok(Err(RedisError::ReadOnly)) => (Attempt::Busy, true),
+        Err(RpcError::Timeout) => (Attempt::Unknown, true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_that_fail_or_time_out_say_whether_to_ask_the_sentinel() {
+        use crate::retry::Attempt;
+        assert_eq!(judge_set(Ok(Ok(true))), (Attempt::Held { token: None }, false));
+        assert_eq!(judge_set(Ok(Ok(false))), (Attempt::Busy, false));
+        assert_eq!(judge_set(Ok(Err(RedisError::ReadOnly))), (Attempt::Busy, true));
+        assert_eq!(judge_set(Err(RpcError::Timeout)), (Attempt::Unknown, true));
+    }
+}

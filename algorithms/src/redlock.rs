@@ -1,0 +1,263 @@
+//! `redlock`: the Redlock algorithm over N independent Redis masters.
+//!
+//! Reference: "Distributed Locks with Redis" (redis.io), with the defaults of
+//! its reference clients (redlock-py, node-redlock):
+//! - N masters (default 5; odd and at least 3), no replication between them;
+//! - acquire: take the time, then `SET key value NX PX ttl` on each master in
+//!   turn with a per-node timeout small against the TTL (50 ms); the lock is
+//!   held when a majority (N/2+1) said OK and the validity time
+//!   `ttl - elapsed - drift` is positive, with `drift = ttl * 0.01 + 2 ms`;
+//! - otherwise release on all masters and retry after a random delay
+//!   (`retry_delay_ms` + up to `retry_jitter_ms`), `retry_count` times;
+//! - release: compare-and-delete on every master;
+//! - `recheck`: before each write of the critical section the client checks
+//!   its validity time on its own monotonic clock and gives up the write if
+//!   it has passed — so a pause before the check is caught and a pause after
+//!   it is not, which the timeline shows;
+//! - server persistence: `none`, `fsync-always`, and `delayed-restart` (a
+//!   restarted master refuses locks for the TTL, as the article advises).
+//!
+//! Simplified: masters are contacted one after another (the article allows
+//! either); the random value is drawn once per acquire call, as redlock-py does.
+
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sim::clock::ClockSettings;
+use sim::history::{NodeId, Role};
+use sim::rng::SimRng;
+use sim::world::{NodeCtx, World};
+
+use crate::cache::{redis_config, retry_policy};
+use crate::lock::{AcquireMode, Acquired, Connector, Deployment, Design, LockClient, LockFuture, Released};
+use crate::params::{ParamReader, ParamSpec, Params};
+use crate::redis::{self, DelIfValue, RedisConfig, ServerRole, SetNxPx};
+use crate::retry::{Attempt, Retrier, RetryPolicy};
+
+pub struct RedlockDesign;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { name: "masters", default: "5", help: "independent masters (odd, at least 3)" },
+    ParamSpec { name: "ttl_ms", default: "10000", help: "lock expiry on each master" },
+    ParamSpec { name: "node_timeout_ms", default: "50", help: "per-master request timeout" },
+    ParamSpec { name: "retry_count", default: "3", help: "acquire rounds before giving up" },
+    ParamSpec { name: "retry_delay_ms", default: "200", help: "wait between rounds" },
+    ParamSpec { name: "retry_jitter_ms", default: "200", help: "random extra wait, 0..=this" },
+    ParamSpec { name: "recheck", default: "false", help: "check validity time before each write" },
+    ParamSpec { name: "expiry_clock", default: "wall", help: "masters' clock for expiry: wall | monotonic" },
+    ParamSpec { name: "eviction", default: "noeviction", help: "noeviction | volatile-lru | allkeys-lru" },
+    ParamSpec {
+        name: "pressure_churn_ms",
+        default: "20",
+        help: "under memory pressure, keys idle this long are evicted",
+    },
+    ParamSpec { name: "persistence", default: "none", help: "none | fsync-always | delayed-restart" },
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RedlockConfig {
+    pub masters: u32,
+    pub ttl: Duration,
+    pub node_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub recheck: bool,
+    pub server: RedisConfig,
+}
+
+impl RedlockConfig {
+    pub fn quorum(&self) -> u32 {
+        self.masters / 2 + 1
+    }
+
+    /// The clock drift allowance: 1% of the TTL plus 2 ms.
+    pub fn drift(&self) -> Duration {
+        self.ttl / 100 + Duration::from_millis(2)
+    }
+}
+
+impl Design for RedlockDesign {
+    fn name(&self) -> &'static str {
+        "redlock"
+    }
+
+    fn summary(&self) -> &'static str {
+        "Redlock: majority of N independent masters within the validity time (ttl - elapsed - drift)"
+    }
+
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+
+    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
+        let p = ParamReader::new(self.name(), PARAMS, params)?;
+        let masters = p.u64_at_least("masters", 3)?;
+        if masters % 2 == 0 {
+            return Err(format!(
+                "redlock: parameter masters={masters} must be odd: with an even count a majority needs {} of {masters}, \
+                 so one more master adds a failure without adding tolerance (use {} or {})",
+                masters / 2 + 1,
+                masters - 1,
+                masters + 1
+            ));
+        }
+        let ttl = p.millis_at_least("ttl_ms", 1)?;
+        let retry_count = p.u64_at_least("retry_count", 1)?;
+        Ok(Arc::new(RedlockConfig {
+            masters: masters as u32,
+            ttl,
+            node_timeout: p.millis_at_least("node_timeout_ms", 1)?,
+            retry: retry_policy(&p, Some(retry_count as u32))?,
+            recheck: p.bool("recheck")?,
+            server: redis_config(&p, ttl)?,
+        }))
+    }
+}
+
+impl Deployment for RedlockConfig {
+    fn deploy(&self, world: &World) -> Arc<dyn Connector> {
+        let masters = (0..self.masters)
+            .map(|i| {
+                let main = redis::serve(self.server, ServerRole::Master { replica: None });
+                world.add_node(&format!("redis-{i}"), Role::Server, ClockSettings::default(), main)
+            })
+            .collect();
+        Arc::new(RedlockConnector { masters, config: *self })
+    }
+}
+
+const LOCK_KEY: &str = "lock";
+
+struct RedlockConnector {
+    masters: Vec<NodeId>,
+    config: RedlockConfig,
+}
+
+impl Connector for RedlockConnector {
+    fn connect(&self, ctx: &NodeCtx) -> Box<dyn LockClient> {
+        Box::new(RedlockClient {
+            ctx: ctx.clone(),
+            masters: self.masters.clone(),
+            config: self.config,
+            rng: ctx.rng("redlock-client"),
+            value: None,
+            valid_until: None,
+        })
+    }
+}
+
+struct RedlockClient {
+    ctx: NodeCtx,
+    masters: Vec<NodeId>,
+    config: RedlockConfig,
+    rng: SimRng,
+    value: Option<u64>,
+    /// The end of the validity time of the lock held, on this client's monotonic clock.
+    valid_until: Option<Duration>,
+}
+
+impl RedlockClient {
+    /// One Redlock round: try every master, then judge quorum and validity.
+    async fn round(&mut self, value: u64) -> Attempt {
+        let started = self.ctx.clock().monotonic();
+        let mut granted = 0;
+        for &master in &self.masters {
+            let req = SetNxPx { key: LOCK_KEY.into(), value, ttl: self.config.ttl };
+            if let Ok(Ok(true)) = self.ctx.call(master, req, self.config.node_timeout).await {
+                granted += 1;
+            }
+        }
+        let elapsed = self.ctx.clock().monotonic() - started;
+        let validity = self.config.ttl.checked_sub(elapsed + self.config.drift());
+        match validity {
+            Some(validity) if granted >= self.config.quorum() && !validity.is_zero() => {
+                self.valid_until = Some(started + validity);
+                Attempt::Held { token: None }
+            }
+            _ => {
+                self.unlock_all(value).await;
+                Attempt::Busy
+            }
+        }
+    }
+
+    /// Compare-and-delete on every master; how many deleted, and whether any timed out.
+    async fn unlock_all(&mut self, value: u64) -> (u32, bool) {
+        let (mut deleted, mut timed_out) = (0, false);
+        for &master in &self.masters {
+            match self.ctx.call(master, DelIfValue { key: LOCK_KEY.into(), value }, self.config.node_timeout).await {
+                Ok(Ok(true)) => deleted += 1,
+                Ok(_) => {}
+                Err(_) => timed_out = true,
+            }
+        }
+        (deleted, timed_out)
+    }
+
+    async fn acquire_loop(&mut self, mode: AcquireMode) -> Acquired {
+        let value: u64 = self.rng.gen();
+        self.value = Some(value);
+        self.valid_until = None;
+        let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
+        loop {
+            let attempt = self.round(value).await;
+            if let Some(outcome) = retrier.judge(&self.ctx, &mut self.rng, attempt).await {
+                return outcome;
+            }
+        }
+    }
+
+    async fn release_all(&mut self) -> Released {
+        self.valid_until = None;
+        let Some(value) = self.value.take() else { return Released::NotHeld };
+        match self.unlock_all(value).await {
+            (d, _) if d > 0 => Released::Released,
+            (_, true) => Released::Unknown,
+            _ => Released::NotHeld,
+        }
+    }
+}
+
+impl LockClient for RedlockClient {
+    fn acquire(&mut self, mode: AcquireMode) -> LockFuture<'_, Acquired> {
+        Box::pin(self.acquire_loop(mode))
+    }
+
+    fn release(&mut self) -> LockFuture<'_, Released> {
+        Box::pin(self.release_all())
+    }
+
+    fn check(&mut self) -> Option<bool> {
+        self.config.recheck.then(|| self.valid_until.is_some_and(|t| self.ctx.clock().monotonic() < t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorum_and_drift_follow_the_article() {
+        let config = RedlockConfig {
+            masters: 5,
+            ttl: Duration::from_secs(10),
+            node_timeout: Duration::from_millis(50),
+            retry: RetryPolicy { delay: Duration::ZERO, jitter: Duration::ZERO, max_attempts: None },
+            recheck: false,
+            server: crate::cache::redis_config(
+                &ParamReader::new("redlock", PARAMS, &Params::default()).unwrap(),
+                Duration::from_secs(10),
+            )
+            .unwrap(),
+        };
+        assert_eq!(config.quorum(), 3);
+        assert_eq!(config.drift(), Duration::from_millis(102));
+    }
+
+    #[test]
+    fn an_even_or_tiny_master_count_is_refused() {
+        let err = |n: &str| RedlockDesign.configure(&Params::default().with("masters", n)).err().unwrap();
+        assert!(err("4").starts_with("redlock: parameter masters=4 must be odd"), "{}", err("4"));
+        assert_eq!(err("1"), "redlock: parameter masters=1 must be at least 3");
+    }
+}

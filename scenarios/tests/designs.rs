@@ -1,0 +1,250 @@
+//! Each store-based design against a behaviour its public reference predicts.
+//! Hand-written fault plans make each situation happen at a known moment.
+
+use std::time::Duration;
+
+use scenarios::experiment::{Experiment, ExperimentSpec, SeedRun};
+use sim::fault::{Fault, FaultPlan, Peers, Target, TimedFault};
+use sim::history::{EventKind, Op, Outcome};
+use sim::runner::run_seeds;
+use sim::time::SimTime;
+
+fn experiment(algorithm: &str, scenario: &str, params: &[&str]) -> Experiment {
+    Experiment::new(ExperimentSpec {
+        algorithm: algorithm.into(),
+        scenario: scenario.into(),
+        duration_s: 40,
+        params: params.iter().map(|p| p.to_string()).collect(),
+        ..ExperimentSpec::default()
+    })
+    .unwrap()
+}
+
+fn at(secs_ms: u64, fault: Fault) -> TimedFault {
+    TimedFault { at: Duration::from_millis(secs_ms), fault }
+}
+
+fn plan(faults: Vec<TimedFault>) -> FaultPlan {
+    FaultPlan::new(faults)
+}
+
+fn acquisitions_after(run: &SeedRun, t: Duration) -> usize {
+    let t = SimTime::from_duration(t);
+    run.history
+        .events
+        .iter()
+        .filter(|e| e.at > t && matches!(e.kind, EventKind::Complete { op: Op::Acquire, outcome: Outcome::Ok, .. }))
+        .count()
+}
+
+fn notes(run: &SeedRun, needle: &str) -> usize {
+    run.history
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Note { detail } if detail.contains(needle)))
+        .count()
+}
+
+/// The holder dies inside its critical section and never comes back.
+fn holder_dies() -> FaultPlan {
+    plan(vec![at(5_000, Fault::Crash { target: Target::Holder, restart_after: None, durable: true })])
+}
+
+#[test]
+fn database_without_expiry_never_recovers_from_a_dead_holder_and_the_reaper_does() {
+    // Spring's JdbcLockRegistry relies on a TTL for exactly this: a row whose
+    // owner died is only ever removed by expiry.
+    for mode in ["insert", "cas"] {
+        let mode = format!("mode={mode}");
+        let stuck = experiment("database", "none", &["expiry_ms=0", &mode]).run_with(1, holder_dies()).unwrap();
+        assert_eq!(acquisitions_after(&stuck, Duration::from_secs(6)), 0, "{mode}: no expiry yet someone acquired");
+        let reaped = experiment("database", "none", &[&mode]).run_with(1, holder_dies()).unwrap();
+        assert!(acquisitions_after(&reaped, Duration::from_secs(17)) > 100, "{mode}: the reaper did not free the lock");
+        assert!(notes(&reaped, "reaper deleted") >= 1);
+        assert!(reaped.verdict.corrupted.is_empty());
+    }
+}
+
+#[test]
+fn database_fencing_turns_a_paused_holders_stale_write_into_a_rejected_one() {
+    // A holder paused past the expiry writes late; with the row id as a fencing
+    // token (Kleppmann) the resource rejects that write instead of losing an
+    // update. Whether a pause lands before the holder's write depends on the
+    // seed, so a few seeds are swept.
+    let pause = plan(vec![at(5_000, Fault::Pause { target: Target::Holder, duration: Duration::from_secs(15) })]);
+    let sweep = |params: &[&str]| {
+        let e = experiment("database", "none", params);
+        (0..8).map(|seed| e.run_with(seed, pause.clone()).unwrap()).collect::<Vec<_>>()
+    };
+    let plain = sweep(&[]);
+    let fenced = sweep(&["fencing=true"]);
+    assert!(plain.iter().all(|r| !r.verdict.overlaps.is_empty()), "a 15 s pause outlasts the 10 s expiry");
+    assert!(plain.iter().any(|r| !r.verdict.corrupted.is_empty()), "no stale write corrupted the stock");
+    assert!(fenced.iter().all(|r| r.verdict.corrupted.is_empty()), "fencing let a stale write through");
+    assert!(fenced.iter().map(|r| r.metrics.writes_rejected).sum::<u64>() >= 1, "no stale write was rejected");
+}
+
+#[test]
+fn cache_eviction_under_allkeys_lru_takes_the_lock_away_and_noeviction_refuses_instead() {
+    let seeds: Vec<u64> = (0..20).collect();
+    let sweep = |eviction: &str| {
+        let e = experiment("cache", "cache-eviction", &[eviction]);
+        run_seeds(
+            &seeds,
+            2,
+            |s| {
+                let r = e.run(s).unwrap();
+                (r.verdict.overlaps.len(), notes(&r, "evicted key 'lock'"), r.metrics.acquired)
+            },
+            || {},
+        )
+    };
+    let lru = sweep("eviction=allkeys-lru");
+    let none = sweep("eviction=noeviction");
+    assert!(lru.iter().filter(|r| r.0 > 0).count() >= 10, "allkeys-lru: {lru:?}");
+    assert!(lru.iter().all(|r| r.0 == 0 || r.1 > 0), "an overlap without an eviction: {lru:?}");
+    assert!(none.iter().all(|r| r.0 == 0 && r.1 == 0), "noeviction evicted: {none:?}");
+    let acquired = |v: &[(usize, usize, u64)]| v.iter().map(|r| r.2).sum::<u64>();
+    assert!(acquired(&none) < acquired(&lru), "OOM refusals should cost acquisitions");
+}
+
+/// The holder is paused holding the lock while the master crashes; the
+/// sentinel fails over to the replica 5 s later.
+fn failover_while_held() -> FaultPlan {
+    plan(vec![
+        at(5_000, Fault::Pause { target: Target::Holder, duration: Duration::from_secs(12) }),
+        at(
+            5_001,
+            Fault::Crash { target: Target::Primary, restart_after: Some(Duration::from_secs(20)), durable: true },
+        ),
+    ])
+}
+
+#[test]
+fn cache_failover_loses_a_lock_the_replica_had_not_received() {
+    // TTL 15 s outlasts the holder's 12 s pause.
+    // Redis docs: replication is asynchronous, so the promoted replica holds
+    // the master's state of `lag` ago: a lock taken since is lost (an overlap
+    // with the paused holder), or a lock released since lingers until its TTL.
+    let seeds = 0..12;
+    let lagging = experiment("cache", "none", &["replica=true", "replication_lag_ms=3000", "ttl_ms=15000"]);
+    let lost: Vec<_> = seeds.clone().map(|s| lagging.run_with(s, failover_while_held()).unwrap()).collect();
+    assert!(lost.iter().all(|r| notes(r, "failing over") == 1));
+    assert!(lost.iter().any(|r| !r.verdict.overlaps.is_empty()), "the promoted replica never lacked the lock");
+    let prompt = experiment("cache", "none", &["replica=true", "replication_lag_ms=0", "ttl_ms=15000"]);
+    for seed in seeds {
+        let kept = prompt.run_with(seed, failover_while_held()).unwrap();
+        assert_eq!(notes(&kept, "failing over"), 1);
+        assert!(kept.verdict.overlaps.is_empty(), "seed {seed}: a replica that had the key lost the lock");
+        // The holder's release went to the dead old master; its key expires on
+        // the new one at ~20 s, after which clients acquire there.
+        assert!(
+            acquisitions_after(&kept, Duration::from_secs(21)) > 0,
+            "seed {seed}: clients never found the new master"
+        );
+    }
+}
+
+#[test]
+fn redlock_with_one_master_isolated_stays_safe_and_available() {
+    // The article: the algorithm tolerates a minority of failed masters.
+    let isolate = plan(vec![at(
+        5_000,
+        Fault::Partition {
+            side: vec![Target::Node("redis-2".into())],
+            from: Peers::All,
+            duration: Duration::from_secs(20),
+        },
+    )]);
+    let e = experiment("redlock", "none", &[]);
+    let seeds: Vec<u64> = (0..20).collect();
+    let runs = run_seeds(
+        &seeds,
+        2,
+        |s| {
+            let r = e.run_with(s, isolate.clone()).unwrap();
+            let during =
+                acquisitions_after(&r, Duration::from_secs(6)) - acquisitions_after(&r, Duration::from_secs(25));
+            (r.verdict.overlaps.len(), during)
+        },
+        || {},
+    );
+    assert!(runs.iter().all(|&(overlaps, during)| overlaps == 0 && during > 50), "{runs:?}");
+}
+
+/// Two of three masters restart while the holder is paused holding the lock.
+fn majority_restarts_while_held() -> FaultPlan {
+    let crash = |name: &str, at_ms| {
+        at(
+            at_ms,
+            Fault::Crash {
+                target: Target::Node(name.into()),
+                restart_after: Some(Duration::from_millis(500)),
+                durable: true,
+            },
+        )
+    };
+    plan(vec![
+        at(5_000, Fault::Pause { target: Target::Holder, duration: Duration::from_secs(10) }),
+        crash("redis-0", 5_100),
+        crash("redis-1", 5_200),
+    ])
+}
+
+#[test]
+fn redlock_masters_that_restart_empty_grant_the_lock_twice_unless_restarts_are_delayed() {
+    // The article's "Safety arguments / persistence": without fsync a restarted
+    // master forgets the lock; delayed restarts or fsync=always prevent it.
+    let run = |persistence: &str| {
+        let p = format!("persistence={persistence}");
+        experiment("redlock", "none", &["masters=3", "ttl_ms=60000", &p])
+            .run_with(4, majority_restarts_while_held())
+            .unwrap()
+    };
+    assert!(!run("none").verdict.overlaps.is_empty(), "restarted-empty masters should grant the lock again");
+    assert!(run("delayed-restart").verdict.overlaps.is_empty());
+    assert!(run("fsync-always").verdict.overlaps.is_empty());
+}
+
+#[test]
+fn redlock_recheck_catches_a_pause_before_the_check() {
+    // A pause past the validity time before the write: with recheck the client
+    // sees its validity is gone and does not write.
+    let pause = plan(vec![at(5_000, Fault::Pause { target: Target::Holder, duration: Duration::from_secs(12) })]);
+    let blind = experiment("redlock", "none", &[]).run_with(5, pause.clone()).unwrap();
+    let careful = experiment("redlock", "none", &["recheck=true"]).run_with(5, pause).unwrap();
+    let failed_checks = careful
+        .history
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Complete { op: Op::Check, outcome: Outcome::Fail, .. }))
+        .count();
+    assert!(!blind.verdict.corrupted.is_empty(), "without the check the stale write lands");
+    assert!(careful.verdict.corrupted.is_empty() && failed_checks >= 1);
+}
+
+#[test]
+fn without_faults_every_store_design_is_safe_over_500_seeds() {
+    let seeds: Vec<u64> = (0..500).collect();
+    for algorithm in ["database", "cache", "redlock"] {
+        let e = Experiment::new(ExperimentSpec {
+            algorithm: algorithm.into(),
+            duration_s: 20,
+            ..ExperimentSpec::default()
+        })
+        .unwrap();
+        let bad: Vec<u64> = run_seeds(
+            &seeds,
+            2,
+            |s| {
+                let r = e.run(s).unwrap();
+                (r.verdict.overlaps.len() + r.verdict.corrupted.len() > 0).then_some(s)
+            },
+            || {},
+        )
+        .into_iter()
+        .flatten()
+        .collect();
+        assert!(bad.is_empty(), "{algorithm}: violations under no faults in seeds {bad:?}");
+    }
+}
