@@ -56,12 +56,9 @@ impl LatencyProfile {
     /// The quantiles the latency plot draws: p50, p90, p99 and the maximum.
     pub const STANDARD: [f64; 4] = [0.5, 0.9, 0.99, 1.0];
 
-    /// Nearest-rank quantiles (as in `sim::metrics`) of latencies in nanoseconds.
-    pub fn from_latencies_ns(latencies_ns: &[u64], qs: &[f64]) -> LatencyProfile {
-        let mut sorted = latencies_ns.to_vec();
-        sorted.sort_unstable();
-        let quantiles_ms =
-            qs.iter().filter_map(|&q| sim::metrics::quantile(&sorted, q).map(|ns| (q, ns as f64 / 1e6))).collect();
+    /// Nearest-rank quantiles of a latency histogram (merged over seeds).
+    pub fn from_histogram(latencies: &sim::metrics::LatencyHistogram, qs: &[f64]) -> LatencyProfile {
+        let quantiles_ms = qs.iter().filter_map(|&q| latencies.quantile_ns(q).map(|ns| (q, ns as f64 / 1e6))).collect();
         LatencyProfile { quantiles_ms }
     }
 }
@@ -72,9 +69,11 @@ mod tests {
 
     #[test]
     fn latency_profile_uses_nearest_rank_and_reports_the_maximum() {
-        let ns: Vec<u64> = (1..=100).rev().map(|ms| ms * 1_000_000).collect();
-        let p = LatencyProfile::from_latencies_ns(&ns, &LatencyProfile::STANDARD);
-        assert_eq!(p.quantiles_ms, vec![(0.5, 50.0), (0.9, 90.0), (0.99, 99.0), (1.0, 100.0)]);
-        assert!(LatencyProfile::from_latencies_ns(&[], &LatencyProfile::STANDARD).quantiles_ms.is_empty());
+        // 32 values below 32 µs are kept exactly by the histogram.
+        let h: sim::metrics::LatencyHistogram = (1..=20).rev().map(|us| us * 1_000).collect();
+        let p = LatencyProfile::from_histogram(&h, &LatencyProfile::STANDARD);
+        assert_eq!(p.quantiles_ms, vec![(0.5, 0.010), (0.9, 0.018), (0.99, 0.020), (1.0, 0.020)]);
+        let empty = sim::metrics::LatencyHistogram::default();
+        assert!(LatencyProfile::from_histogram(&empty, &LatencyProfile::STANDARD).quantiles_ms.is_empty());
     }
 }

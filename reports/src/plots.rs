@@ -468,30 +468,28 @@ pub fn latency_svg(cells: &[CellReport]) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::LatencyProfile;
+    use sim::metrics::LatencyHistogram;
     use sim::record::{RunRecord, Summary};
 
     /// A summary built through `Summary::of`, so these tests follow sim's fields.
     pub(crate) fn summary(seeds: u64, overlap_seeds: u64, unsafe_seeds: u64, acquired: u64, messages: u64) -> Summary {
         let records: Vec<RunRecord> = (0..seeds)
             .map(|seed| {
-                let mut r: RunRecord = serde_json::from_value(serde_json::json!({
-                    "algorithm": "a", "scenario": "s", "workload": "w", "seed": seed,
-                    "faults": "", "trace_hash": "0", "overlaps": 0, "corrupted": 0, "acquired": 0,
-                    "acquire_failed": 0, "acquire_unknown": 0, "writes_accepted": 0,
-                    "writes_rejected": 0, "messages": 0, "server_writes": 0, "sim_seconds": 10.0,
-                    "acquire_p50_ms": null, "acquire_p99_ms": null
-                }))
-                .expect("RunRecord fields changed: update this test helper");
-                r.overlaps = usize::from(seed < overlap_seeds);
-                r.corrupted = usize::from(seed < unsafe_seeds);
-                if seed == 0 {
-                    r.acquired = acquired;
-                    r.messages = messages;
+                let first = seed == 0;
+                let latencies: LatencyHistogram = (1..=acquired).filter(|_| first).map(|i| i * 1_000_000).collect();
+                RunRecord {
+                    seed,
+                    sim_seconds: 10.0,
+                    overlaps: usize::from(seed < overlap_seeds),
+                    corrupted: usize::from(seed < unsafe_seeds),
+                    acquired: if first { acquired } else { 0 },
+                    messages: if first { messages } else { 0 },
+                    acquire_latency_histogram: latencies.encode(),
+                    ..RunRecord::default()
                 }
-                r
             })
             .collect();
-        Summary::of(&records, (1..=acquired).map(|i| i * 1_000_000).collect())
+        Summary::of(&records)
     }
 
     pub(crate) fn cell(algorithm: &str, scenario: &str, overlap: u64, corrupted: u64) -> CellReport {

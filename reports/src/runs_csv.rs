@@ -39,6 +39,7 @@ mod tests {
             sim_seconds: 60.0,
             acquire_p50_ms: Some(1.5),
             acquire_p99_ms: None,
+            acquire_latency_histogram: "40:3 161:1".into(),
         };
         let bytes = to_csv(std::slice::from_ref(&r)).unwrap();
         assert_eq!(from_csv(&bytes).unwrap(), vec![r]);

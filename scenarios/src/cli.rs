@@ -28,6 +28,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run the matrix of algorithms x scenarios and write a report.
     Compare(CompareArgs),
+    /// Rebuild a report from saved report directories, merging shards.
+    Report(ReportArgs),
     /// Measure simulation speed on one core against a bare madsim RPC loop.
     Bench(BenchArgs),
 }
@@ -152,6 +154,19 @@ pub struct CompareArgs {
     /// Report directory.
     #[arg(long, default_value = "locksim-report")]
     pub out: std::path::PathBuf,
+    /// Continue an interrupted comparison in --out: seeds already there are not run again.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Report directories written by `compare` (shards of one comparison).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<std::path::PathBuf>,
+    /// Where to write the merged report (may be one of the inputs).
+    #[arg(long, default_value = "locksim-report")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -211,6 +226,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Replay(args) => commands::replay::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Report(args) => commands::report::run(args),
         Command::Bench(args) => commands::bench::run(args),
     };
     match result {

@@ -19,8 +19,10 @@ use sim::world::{NetworkSettings, World};
 use crate::scenario::{self, Scenario};
 use crate::workload::{Inventory, WORKLOADS};
 
-/// An experiment as the user asked for it, before validation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An experiment as the user asked for it, before validation. Saved in a
+/// report's manifest so the report can be rebuilt, merged and resumed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExperimentSpec {
     pub algorithm: String,
     pub scenario: String,

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod experiment;
 pub mod progress;
+pub mod report_dir;
 pub mod scenario;
 pub mod sweep;
 pub mod workload;

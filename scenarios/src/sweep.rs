@@ -1,17 +1,18 @@
-//! Sweeping an experiment over many seeds in parallel. Only flat records and
-//! latencies are kept per seed (histories are dropped as soon as a seed is
-//! judged), so memory stays flat however many seeds run.
+//! Sweeping an experiment over many seeds in parallel. Only flat records are
+//! kept per seed (histories are dropped as soon as a seed is judged), so
+//! memory stays flat however many seeds run.
 
-use indicatif::ProgressBar;
+use std::sync::atomic::AtomicBool;
 
 use reports::LatencyProfile;
-use sim::record::{RunRecord, Summary};
-use sim::runner::{run_seeds, SeedPanic};
+use sim::record::{merged_latencies, RunRecord, Summary};
+use sim::runner::{run_seeds_until, SeedPanic};
 
 use crate::experiment::Experiment;
 
 /// The results of one experiment over its seeds.
 pub struct CellResult {
+    /// In seed order.
     pub records: Vec<RunRecord>,
     pub summary: Summary,
     /// Acquire latency quantiles over every acquisition of every seed.
@@ -19,6 +20,12 @@ pub struct CellResult {
 }
 
 impl CellResult {
+    pub fn from_records(mut records: Vec<RunRecord>) -> CellResult {
+        records.sort_by_key(|r| r.seed);
+        let latency = LatencyProfile::from_histogram(&merged_latencies(&records), &LatencyProfile::STANDARD);
+        CellResult { summary: Summary::of(&records), records, latency }
+    }
+
     /// Seeds with an exclusion overlap or a corrupted effect, in seed order.
     pub fn violating(&self) -> impl Iterator<Item = &RunRecord> {
         self.records.iter().filter(|r| r.overlaps > 0 || r.corrupted > 0)
@@ -31,21 +38,18 @@ impl CellResult {
     }
 }
 
-pub fn sweep(experiment: &Experiment, seeds: &[u64], jobs: usize, bar: &ProgressBar) -> Result<CellResult, SeedPanic> {
-    let outcomes = run_seeds(
-        seeds,
-        jobs,
-        |seed| experiment.run(seed).map(|run| (experiment.record(&run), run.metrics.acquire_latencies_ns)),
-        || bar.inc(1),
-    );
-    let mut records = Vec::with_capacity(outcomes.len());
-    let mut latencies = Vec::new();
-    for outcome in outcomes {
-        let (record, seed_latencies) = outcome?;
-        records.push(record);
-        latencies.extend(seed_latencies);
-    }
-    let latency = LatencyProfile::from_latencies_ns(&latencies, &LatencyProfile::STANDARD);
-    let summary = Summary::of(&records, latencies);
-    Ok(CellResult { records, summary, latency })
+/// Run `seeds` of `experiment` on `jobs` threads; `done` after each seed.
+/// Once `stop` is set no new seed starts: the records of the seeds that ran
+/// come back, in seed order.
+pub fn sweep(
+    experiment: &Experiment,
+    seeds: &[u64],
+    jobs: usize,
+    stop: &AtomicBool,
+    done: impl Fn() + Sync,
+) -> Result<Vec<RunRecord>, SeedPanic> {
+    run_seeds_until(seeds, jobs, stop, |seed| experiment.run(seed).map(|run| experiment.record(&run)), done)
+        .into_iter()
+        .flatten()
+        .collect()
 }

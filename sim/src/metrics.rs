@@ -101,3 +101,123 @@ mod tests {
         assert_eq!(quantile(&[], 0.5), None);
     }
 }
+
+/// A latency histogram that merges exactly: summaries of many seeds (or of
+/// shards run on different machines) are computed from the sum of per-seed
+/// histograms, so a merged report's percentiles equal an unsharded run's.
+///
+/// Buckets are log-linear, in whole microseconds: values below 32 µs are
+/// exact; above, each power of two is split into 32 buckets (about 3%
+/// resolution). Integer arithmetic only. Stored as text, `bucket:count`
+/// pairs separated by spaces, in bucket order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LatencyHistogram {
+    counts: std::collections::BTreeMap<u32, u64>,
+}
+
+const SUB_BITS: u32 = 5;
+
+impl LatencyHistogram {
+    fn bucket(micros: u64) -> u32 {
+        if micros < (1 << SUB_BITS) {
+            return micros as u32;
+        }
+        let exponent = 63 - micros.leading_zeros();
+        let sub = (micros >> (exponent - SUB_BITS)) & ((1 << SUB_BITS) - 1);
+        ((exponent - SUB_BITS + 1) << SUB_BITS) | sub as u32
+    }
+
+    /// The middle of a bucket, in nanoseconds.
+    fn middle_ns(bucket: u32) -> u64 {
+        let (band, sub) = (bucket >> SUB_BITS, (bucket & ((1 << SUB_BITS) - 1)) as u64);
+        if band == 0 {
+            return sub * 1_000;
+        }
+        let shift = band - 1;
+        let low = ((1 << SUB_BITS) | sub) << shift;
+        (low * 1_000) + ((1u64 << shift) * 1_000) / 2
+    }
+
+    pub fn record(&mut self, nanos: u64) {
+        *self.counts.entry(Self::bucket(nanos / 1_000)).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        for (b, c) in &other.counts {
+            *self.counts.entry(*b).or_default() += c;
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// The nearest-rank `q`-quantile, as its bucket's middle, in nanoseconds.
+    pub fn quantile_ns(&self, q: f64) -> Option<u64> {
+        let total = self.count();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+        let mut seen = 0;
+        for (b, c) in &self.counts {
+            seen += c;
+            if seen >= rank {
+                return Some(Self::middle_ns(*b));
+            }
+        }
+        unreachable!("rank is at most the total count")
+    }
+
+    pub fn encode(&self) -> String {
+        self.counts.iter().map(|(b, c)| format!("{b}:{c}")).collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn decode(text: &str) -> Result<LatencyHistogram, String> {
+        let mut h = LatencyHistogram::default();
+        for pair in text.split_whitespace() {
+            let parsed = pair.split_once(':').and_then(|(b, c)| Some((b.parse().ok()?, c.parse().ok()?)));
+            let (b, c): (u32, u64) = parsed.ok_or_else(|| format!("bad latency histogram entry '{pair}'"))?;
+            *h.counts.entry(b).or_default() += c;
+        }
+        Ok(h)
+    }
+}
+
+impl FromIterator<u64> for LatencyHistogram {
+    fn from_iter<I: IntoIterator<Item = u64>>(nanos: I) -> Self {
+        let mut h = LatencyHistogram::default();
+        nanos.into_iter().for_each(|n| h.record(n));
+        h
+    }
+}
+
+#[cfg(test)]
+mod histogram_tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_within_three_percent_and_ordered() {
+        let mut last = 0;
+        for micros in [1u64, 31, 32, 33, 100, 1_000, 4_567, 1_000_000, 25_000_000] {
+            let b = LatencyHistogram::bucket(micros);
+            assert!(b >= last, "buckets must grow with the value");
+            last = b;
+            let mid = LatencyHistogram::middle_ns(b) as f64 / 1_000.0;
+            assert!((mid - micros as f64).abs() <= micros as f64 * 0.032 + 0.5, "{micros} µs -> {mid}");
+        }
+    }
+
+    #[test]
+    fn merging_equals_recording_everything_in_one_and_text_round_trips() {
+        let a: LatencyHistogram = (1..500u64).map(|i| i * 37_000).collect();
+        let b: LatencyHistogram = (1..300u64).map(|i| i * 91_000).collect();
+        let all: LatencyHistogram = (1..500u64).map(|i| i * 37_000).chain((1..300u64).map(|i| i * 91_000)).collect();
+        let mut merged = a.clone();
+        merged.merge(&b);
+        assert_eq!(merged, all);
+        assert_eq!(LatencyHistogram::decode(&all.encode()).unwrap(), all);
+        assert_eq!(all.quantile_ns(0.5), merged.quantile_ns(0.5));
+        assert!(LatencyHistogram::decode("3:x").is_err());
+    }
+}

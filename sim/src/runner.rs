@@ -6,7 +6,7 @@
 //! contract 1). Results come back in seed order whatever the worker count.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -56,11 +56,29 @@ fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
 /// Call `run` for every seed using `jobs` worker threads; `done` is called after
 /// each seed (for progress). Results are in the order of `seeds`.
 pub fn run_seeds<T: Send>(seeds: &[u64], jobs: usize, run: impl Fn(u64) -> T + Sync, done: impl Fn() + Sync) -> Vec<T> {
+    run_seeds_until(seeds, jobs, &AtomicBool::new(false), run, done)
+        .into_iter()
+        .map(|r| r.expect("every seed ran"))
+        .collect()
+}
+
+/// As [`run_seeds`], but once `stop` is set no new seed starts (seeds already
+/// running finish); a seed that never ran is `None`.
+pub fn run_seeds_until<T: Send>(
+    seeds: &[u64],
+    jobs: usize,
+    stop: &AtomicBool,
+    run: impl Fn(u64) -> T + Sync,
+    done: impl Fn() + Sync,
+) -> Vec<Option<T>> {
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<T>>> = seeds.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, seeds.len().max(1)) {
             scope.spawn(|| loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(i) else { break };
                 let result = run(seed);
@@ -69,5 +87,5 @@ pub fn run_seeds<T: Send>(seeds: &[u64], jobs: usize, run: impl Fn(u64) -> T + S
             });
         }
     });
-    slots.into_iter().map(|slot| slot.into_inner().expect("result slot poisoned").expect("every seed ran")).collect()
+    slots.into_iter().map(|slot| slot.into_inner().expect("result slot poisoned")).collect()
 }

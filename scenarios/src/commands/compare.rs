@@ -1,21 +1,23 @@
 //! `locksim compare`: the matrix designs x scenarios over the same seeds,
-//! written as a report directory: `runs.csv` (one row per seed run),
-//! `report.md`, `report.html` (self-contained), one SVG per plot, and for
-//! each cell's first violating seed its timeline SVG and history CSV.
+//! written as a report directory (see [`crate::report_dir`]).
 //!
 //! Every experiment is validated before anything runs, so bad input writes
-//! nothing. Every file is written atomically. Finding violations is its job:
-//! it exits 0 when it completes.
+//! nothing. The directory is rewritten after each cell, so an interrupted
+//! sweep leaves every finished cell's rows and a valid partial report; Ctrl-C
+//! stops starting new seeds, writes what finished (exit 130), and
+//! `--resume` continues from the rows already in the directory. Finding
+//! violations is its job: it exits 0 when it completes.
 
-use std::path::Path;
+use indicatif::MultiProgress;
+use std::collections::BTreeSet;
 use std::process::ExitCode;
-
-use reports::atomic::write_atomic;
-use reports::{CellReport, ViolationStory};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::cli::{spec, CompareArgs, Failure};
 use crate::experiment::Experiment;
 use crate::progress;
+use crate::report_dir::{self, cell_output, same_cell, Manifest};
 use crate::scenario::SCENARIOS;
 use crate::sweep::sweep;
 
@@ -33,81 +35,66 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let seeds = args.sweep.seeds(DEFAULT_SEEDS)?;
     let jobs = args.sweep.jobs();
+    let manifest = Manifest::new(experiments.iter().map(|e| e.spec.clone()).collect());
+    let mut prior = if args.resume { resumable(&args.out, &manifest)? } else { Vec::new() };
 
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    // A second handler cannot be installed (e.g. in tests); the sweep then just cannot be interrupted.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+
+    let todo_of = |e: &Experiment, prior: &[sim::record::RunRecord]| -> Vec<u64> {
+        let done: BTreeSet<u64> = prior.iter().filter(|r| same_cell(&e.spec, r)).map(|r| r.seed).collect();
+        seeds.iter().copied().filter(|s| !done.contains(s)).collect()
+    };
+    let bars = MultiProgress::new();
+    let total: usize = experiments.iter().map(|e| todo_of(e, &prior).len()).sum();
+    let overall = bars.add(progress::bar(total as u64, "all cells"));
     let mut cells = Vec::new();
-    let mut stories = Vec::new();
-    let mut records = Vec::new();
-    let mut histories = Vec::new();
     for (i, experiment) in experiments.iter().enumerate() {
+        let todo = todo_of(experiment, &prior);
         let label = format!("[{}/{}] {}", i + 1, experiments.len(), experiment.cell().join(" / "));
-        let bar = progress::bar(seeds.len() as u64, &label);
-        let cell = sweep(experiment, &seeds, jobs, &bar)?;
+        let bar = bars.add(progress::bar(todo.len() as u64, &label));
+        let mut records = sweep(experiment, &todo, jobs, &stop, || {
+            bar.inc(1);
+            overall.inc(1);
+        })?;
         bar.finish_and_clear();
-        let [algorithm, scenario, workload] = experiment.cell().map(String::from);
-        let first = cell.first_violation().map(|r| r.seed);
-        let report = CellReport {
-            algorithm,
-            scenario,
-            workload,
-            summary: cell.summary,
-            first_violation: first.map(|seed| (seed, experiment.replay_command(seed))),
-            latency: cell.latency,
-        };
-        if let Some(seed) = first {
-            // Replay the seed to get its history back (sweeps keep only records).
-            let run = experiment.run(seed)?;
-            let violations: Vec<_> = run.verdict.overlaps.iter().chain(&run.verdict.corrupted).cloned().collect();
-            let replay = experiment.replay_command(seed);
-            stories.push(ViolationStory::from_history(&report, seed, &replay, &run.history, &violations));
-            histories.push((format!("{}-seed{seed}", experiment.cell().join("-")), run.history));
+        let (mine, others): (Vec<_>, Vec<_>) = prior.into_iter().partition(|r| same_cell(&experiment.spec, r));
+        prior = others;
+        records.extend(mine);
+        cells.push(cell_output(experiment, records)?);
+        report_dir::write(&args.out, &manifest, &cells, &prior)?;
+        if stop.load(Ordering::Relaxed) {
+            overall.finish_and_clear();
+            let rows: usize = cells.iter().map(|c| c.records.len()).sum::<usize>() + prior.len();
+            eprintln!(
+                "interrupted: {rows} seed runs saved in {}; run the same command with --resume to continue",
+                args.out.display()
+            );
+            return Ok(ExitCode::from(130));
         }
-        cells.push(report);
-        records.extend(cell.records);
     }
-
-    let note = format!(
-        "Seeds {}..={} for every cell, {} s of simulated time each, {} clients.",
-        seeds[0],
-        seeds[seeds.len() - 1],
-        args.workload.duration,
-        args.workload.clients
-    );
-    write_report(&args.out, &note, &records, &cells, &stories, &histories)?;
-    print!("{}", reports::markdown::render("locksim comparison", &note, &cells));
-    println!("\nreport written to {} (and report.html)", args.out.join("report.md").display());
+    overall.finish_and_clear();
+    let reports: Vec<_> = cells.iter().map(|c| c.report.clone()).collect();
+    print!("{}", reports::markdown::render("locksim comparison", &report_dir::note(&manifest, &cells), &reports));
+    println!("\nreport written to {} (report.md, report.html, runs.csv, plots/)", args.out.display());
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_report(
-    out: &Path,
-    note: &str,
-    records: &[sim::record::RunRecord],
-    cells: &[CellReport],
-    stories: &[ViolationStory],
-    histories: &[(String, sim::history::History)],
-) -> Result<(), Failure> {
-    let io =
-        |what: &str, e: std::io::Error| Failure::Internal(format!("cannot write {what} in {}: {e}", out.display()));
-    for dir in ["plots", "timelines", "histories"] {
-        std::fs::create_dir_all(out.join(dir)).map_err(|e| io(dir, e))?;
+/// The rows of a previous run of the same comparison in `out`.
+fn resumable(out: &std::path::Path, manifest: &Manifest) -> Result<Vec<sim::record::RunRecord>, String> {
+    if !out.join(report_dir::MANIFEST).exists() {
+        return Ok(Vec::new());
     }
-    let csv = reports::runs_csv::to_csv(records).map_err(|e| Failure::Internal(e.to_string()))?;
-    write_atomic(&out.join("runs.csv"), &csv).map_err(|e| io("runs.csv", e))?;
-    for plot in reports::plots::all(cells) {
-        let name = format!("plots/{}.svg", plot.file_stem);
-        write_atomic(&out.join(&name), plot.svg.as_bytes()).map_err(|e| io(&name, e))?;
+    let (existing, records) = report_dir::load(out)?;
+    if existing.cells != manifest.cells {
+        return Err(format!(
+            "--resume: {} holds a comparison with other settings; use the same options, or another --out",
+            out.display()
+        ));
     }
-    for (story, (stem, history)) in stories.iter().zip(histories) {
-        let name = format!("timelines/{stem}.svg");
-        write_atomic(&out.join(&name), story.timeline_svg.as_bytes()).map_err(|e| io(&name, e))?;
-        let name = format!("histories/{stem}.csv");
-        let csv = reports::history_csv::to_csv(history).map_err(|e| Failure::Internal(e.to_string()))?;
-        write_atomic(&out.join(&name), &csv).map_err(|e| io(&name, e))?;
-    }
-    let md = reports::markdown::render("locksim comparison", note, cells);
-    write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| io("report.md", e))?;
-    let html = reports::html::render("locksim comparison", note, cells, stories);
-    write_atomic(&out.join("report.html"), html.as_bytes()).map_err(|e| io("report.html", e))
+    Ok(records)
 }
 
 /// `all` or a comma-separated list of known names.

@@ -4,4 +4,5 @@ pub mod bench;
 pub mod compare;
 pub mod list;
 pub mod replay;
+pub mod report;
 pub mod run;

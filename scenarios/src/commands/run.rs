@@ -17,7 +17,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let experiment = args.experiment.experiment()?;
     let seeds = args.sweep.seeds(DEFAULT_SEEDS)?;
     let bar = progress::bar(seeds.len() as u64, &experiment.cell().join(" / "));
-    let cell = sweep(&experiment, &seeds, args.sweep.jobs(), &bar)?;
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let cell = CellResult::from_records(sweep(&experiment, &seeds, args.sweep.jobs(), &never, || bar.inc(1))?);
     bar.finish_and_clear();
     match args.format {
         Format::Json => {
