@@ -34,40 +34,48 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
+/// Workload options; a scenario file (`--config`) sets them instead.
 #[derive(Args, Debug, Clone)]
 pub struct WorkloadArgs {
     /// Workload (see `locksim list`).
-    #[arg(short = 'w', long, default_value = "inventory")]
+    #[arg(short = 'w', long, default_value = "inventory", conflicts_with = "config")]
     pub workload: String,
     /// Number of client nodes.
-    #[arg(long, default_value_t = 5, value_parser = positive_u32, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 5, value_parser = positive_u32, allow_hyphen_values = true, conflicts_with = "config")]
     pub clients: u32,
     /// Units of stock the inventory starts with.
-    #[arg(long, default_value_t = 100_000, value_parser = positive_i64, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 100_000, value_parser = positive_i64, allow_hyphen_values = true, conflicts_with = "config")]
     pub stock: i64,
     /// Simulated seconds per seed.
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DURATION_S, value_parser = positive_u64, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DURATION_S, value_parser = positive_u64, allow_hyphen_values = true, conflicts_with = "config")]
     pub duration: u64,
     /// A design parameter, e.g. --param ttl_ms=5000 (repeatable; see `locksim list`).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
+    #[arg(long = "param", value_name = "KEY=VALUE", conflicts_with = "config")]
     pub params: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct ExperimentArgs {
     /// Locking design (see `locksim list`).
-    #[arg(short = 'a', long = "algorithm")]
-    pub algorithm: String,
+    #[arg(short = 'a', long = "algorithm", required_unless_present = "config")]
+    pub algorithm: Option<String>,
     /// Fault scenario (see `locksim list`).
-    #[arg(short = 's', long)]
-    pub scenario: String,
+    #[arg(short = 's', long, required_unless_present = "config")]
+    pub scenario: Option<String>,
+    /// A scenario file that sets everything instead (see scenarios/examples/).
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["algorithm", "scenario"])]
+    pub config: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub workload: WorkloadArgs,
 }
 
 impl ExperimentArgs {
     pub fn experiment(&self) -> Result<Experiment, String> {
-        Experiment::new(spec(&self.algorithm, &self.scenario, &self.workload))
+        match (&self.config, &self.algorithm, &self.scenario) {
+            (Some(path), _, _) => Experiment::new(crate::config::load(path)?),
+            (None, Some(a), Some(s)) => Experiment::new(spec(a, s, &self.workload)),
+            _ => Err("give -a ALGORITHM and -s SCENARIO, or --config FILE.toml".into()),
+        }
     }
 }
 
@@ -80,6 +88,7 @@ pub fn spec(algorithm: &str, scenario: &str, w: &WorkloadArgs) -> ExperimentSpec
         stock: w.stock,
         duration_s: w.duration,
         params: w.params.clone(),
+        ..ExperimentSpec::default()
     }
 }
 
@@ -142,11 +151,14 @@ pub struct ReplayArgs {
 #[derive(Args, Debug)]
 pub struct CompareArgs {
     /// Designs: `all` or a comma-separated list.
-    #[arg(short = 'a', long = "algorithm", default_value = "all")]
+    #[arg(short = 'a', long = "algorithm", default_value = "all", conflicts_with = "config")]
     pub algorithms: String,
     /// Scenarios: `all` or a comma-separated list.
-    #[arg(short = 's', long = "scenario", default_value = "all")]
+    #[arg(short = 's', long = "scenario", default_value = "all", conflicts_with = "config")]
     pub scenarios: String,
+    /// Scenario files, one cell each, instead of -a/-s (repeatable; see scenarios/examples/).
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub workload: WorkloadArgs,
     #[command(flatten)]

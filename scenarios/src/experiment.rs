@@ -16,6 +16,7 @@ use sim::record::RunRecord;
 use sim::runner::{run_seed, SeedPanic};
 use sim::world::{NetworkSettings, World};
 
+use crate::fault_rules::FaultRule;
 use crate::scenario::{self, Scenario};
 use crate::workload::{Inventory, WORKLOADS};
 
@@ -31,6 +32,59 @@ pub struct ExperimentSpec {
     pub stock: i64,
     pub duration_s: u64,
     pub params: Vec<String>,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// A custom fault profile named `scenario` (from a scenario file); empty
+    /// for a built-in scenario.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultRule>,
+    /// The scenario file this came from, for replay commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+}
+
+/// The network as a scenario file or the manifest states it (a key left out
+/// keeps its default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkSpec {
+    pub latency_min_ms: u64,
+    pub latency_max_ms: u64,
+    pub loss_percent: u32,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        let n = NetworkSettings::default();
+        NetworkSpec {
+            latency_min_ms: n.latency_min.as_millis() as u64,
+            latency_max_ms: n.latency_max.as_millis() as u64,
+            loss_percent: 0,
+        }
+    }
+}
+
+impl NetworkSpec {
+    fn settings(self) -> Result<NetworkSettings, String> {
+        if self.latency_min_ms > self.latency_max_ms {
+            return Err("network: latency_min_ms must not exceed latency_max_ms".into());
+        }
+        if self.loss_percent >= 100 {
+            return Err("network: loss_percent must be below 100 (nothing would ever arrive)".into());
+        }
+        Ok(NetworkSettings {
+            loss: self.loss_percent as f64 / 100.0,
+            latency_min: Duration::from_millis(self.latency_min_ms),
+            latency_max: Duration::from_millis(self.latency_max_ms),
+        })
+    }
+}
+
+/// Where a run's faults come from.
+#[derive(Clone)]
+pub enum Faults {
+    Builtin(&'static Scenario),
+    Custom(Vec<FaultRule>),
 }
 
 impl Default for ExperimentSpec {
@@ -43,6 +97,9 @@ impl Default for ExperimentSpec {
             stock: Inventory::default().stock,
             duration_s: DEFAULT_DURATION_S,
             params: Vec::new(),
+            network: NetworkSpec::default(),
+            faults: Vec::new(),
+            config: None,
         }
     }
 }
@@ -55,7 +112,7 @@ pub struct Experiment {
     pub spec: ExperimentSpec,
     pub design: &'static dyn Design,
     deployment: Arc<dyn Deployment>,
-    pub scenario: &'static Scenario,
+    pub faults: Faults,
     pub workload: Inventory,
     pub duration: Duration,
     pub network: NetworkSettings,
@@ -78,10 +135,18 @@ impl Experiment {
             let known: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
             format!("unknown algorithm '{}' (known: {}; see `locksim list`)", spec.algorithm, known.join(", "))
         })?;
-        let scenario = scenario::scenario(&spec.scenario).ok_or_else(|| {
-            let known: Vec<&str> = scenario::SCENARIOS.iter().map(|s| s.name).collect();
-            format!("unknown scenario '{}' (known: {}; see `locksim list`)", spec.scenario, known.join(", "))
-        })?;
+        let faults = if spec.faults.is_empty() {
+            Faults::Builtin(scenario::scenario(&spec.scenario).ok_or_else(|| {
+                let known: Vec<&str> = scenario::SCENARIOS.iter().map(|s| s.name).collect();
+                format!("unknown scenario '{}' (known: {}; see `locksim list`)", spec.scenario, known.join(", "))
+            })?)
+        } else {
+            for (i, rule) in spec.faults.iter().enumerate() {
+                rule.validate().map_err(|e| format!("faults[{i}].{e}"))?;
+            }
+            Faults::Custom(spec.faults.clone())
+        };
+        let network = spec.network.settings()?;
         if !WORKLOADS.iter().any(|w| w.name == spec.workload) {
             let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
             return Err(format!(
@@ -104,22 +169,26 @@ impl Experiment {
         Ok(Experiment {
             design,
             deployment,
-            scenario,
+            faults,
             workload,
             duration: Duration::from_secs(spec.duration_s),
-            network: NetworkSettings::default(),
+            network,
             spec,
         })
     }
 
     /// The cell's three names: algorithm, scenario, workload.
     pub fn cell(&self) -> [&str; 3] {
-        [self.design.name(), self.scenario.name, self.workload.name()]
+        [self.design.name(), &self.spec.scenario, self.workload.name()]
     }
 
     /// The fault plan of `seed`.
     pub fn plan(&self, seed: u64) -> FaultPlan {
-        self.scenario.plan(&mut sim::rng::stream(seed, "faults/plan"), self.duration)
+        let rng = &mut sim::rng::stream(seed, "faults/plan");
+        match &self.faults {
+            Faults::Builtin(scenario) => scenario.plan(rng, self.duration),
+            Faults::Custom(rules) => FaultPlan::new(rules.iter().flat_map(|r| r.draw(rng, self.duration)).collect()),
+        }
     }
 
     /// Run one seed in its own world, with the scenario's fault plan.
@@ -155,6 +224,9 @@ impl Experiment {
     /// The command that replays `seed` of this experiment exactly.
     pub fn replay_command(&self, seed: u64) -> String {
         let s = &self.spec;
+        if let Some(config) = &s.config {
+            return format!("locksim replay --config {config} --seed {seed}");
+        }
         let defaults = ExperimentSpec::default();
         let mut cmd = format!("locksim replay -a {} -s {} -w {} --seed {seed}", s.algorithm, s.scenario, s.workload);
         if s.clients != defaults.clients {

@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod experiment;
+pub mod fault_rules;
 pub mod progress;
 pub mod report_dir;
 pub mod scenario;

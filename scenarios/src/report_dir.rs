@@ -163,12 +163,17 @@ pub fn note(manifest: &Manifest, cells: &[CellOutput]) -> String {
             format!("{} seeds per cell", counts.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" to "))
         }
     };
-    let first = manifest.cells.first();
-    let (duration, clients) = first.map_or((0, 0), |c| (c.duration_s, c.clients));
+    let shapes: BTreeSet<(u64, u32)> = manifest.cells.iter().map(|c| (c.duration_s, c.clients)).collect();
+    let shape = match shapes.iter().next() {
+        Some((duration, clients)) if shapes.len() == 1 => {
+            format!("{duration} s of simulated time each, {clients} clients")
+        }
+        _ => format!("durations and client counts per cell as in {MANIFEST}"),
+    };
     let partial = if cells.len() < manifest.cells.len() {
         format!(" Partial report: {} of {} cells done.", cells.len(), manifest.cells.len())
     } else {
         String::new()
     };
-    format!("{seeds}, {duration} s of simulated time each, {clients} clients.{partial}")
+    format!("{seeds}, {shape}.{partial}")
 }

@@ -28,11 +28,15 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     let all_scenarios: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
     let designs = choose(&args.algorithms, &all_designs, "algorithm")?;
     let scenarios = choose(&args.scenarios, &all_scenarios, "scenario")?;
-    let experiments = designs
-        .iter()
-        .flat_map(|d| scenarios.iter().map(move |s| (d, s)))
-        .map(|(d, s)| Experiment::new(spec(d, s, &args.workload)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let experiments = if args.config.is_empty() {
+        designs
+            .iter()
+            .flat_map(|d| scenarios.iter().map(move |s| (d, s)))
+            .map(|(d, s)| Experiment::new(spec(d, s, &args.workload)))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        args.config.iter().map(|path| Experiment::new(crate::config::load(path)?)).collect::<Result<Vec<_>, _>>()?
+    };
     let seeds = args.sweep.seeds(DEFAULT_SEEDS)?;
     let jobs = args.sweep.jobs();
     let manifest = Manifest::new(experiments.iter().map(|e| e.spec.clone()).collect());

@@ -25,7 +25,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, Failure> {
         Format::Json => {
             let out = json!({
                 "algorithm": experiment.design.name(),
-                "scenario": experiment.scenario.name,
+                "scenario": experiment.spec.scenario,
                 "workload": experiment.workload.name(),
                 "seed": run.seed,
                 "trace_hash": format!("{:016x}", run.trace_hash),

@@ -1,0 +1,259 @@
+//! Custom fault profiles for scenario files: each rule says what kind of
+//! fault, aimed at what, how many per seed, how long and when, as ranges the
+//! seed draws from (integers only, so a plan is the same on every machine).
+//! A list of rules is a scenario like the built-in ones.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use sim::fault::{Fault, Peers, Target, TimedFault};
+use sim::rng::SimRng;
+use sim::world::NetworkSettings;
+
+use crate::scenario::uniform;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    Pause,
+    Crash,
+    Partition,
+    Network,
+    ClockJump,
+    ClockDrift,
+    MemoryPressure,
+}
+
+impl RuleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::Pause => "pause",
+            RuleKind::Crash => "crash",
+            RuleKind::Partition => "partition",
+            RuleKind::Network => "network",
+            RuleKind::ClockJump => "clock-jump",
+            RuleKind::ClockDrift => "clock-drift",
+            RuleKind::MemoryPressure => "memory-pressure",
+        }
+    }
+}
+
+/// One fault rule. Ranges are `[low, high]`, inclusive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    pub kind: RuleKind,
+    /// holder | random-client | primary | random-server | every-server | node:NAME
+    #[serde(default = "default_target")]
+    pub target: String,
+    /// How many faults of this rule per seed.
+    #[serde(default = "one")]
+    pub count: [u32; 2],
+    /// How long each lasts (pause, crash until restart, partition, network,
+    /// clock drift, memory pressure).
+    #[serde(default = "default_duration")]
+    pub duration_ms: [u64; 2],
+    /// When each starts, in percent of the run.
+    #[serde(default = "default_at")]
+    pub at_percent: [u32; 2],
+    /// crash: keep the disk (default true).
+    #[serde(default)]
+    pub durable: Option<bool>,
+    /// partition: cut the target off from `all` (default) or only the lock `servers`.
+    #[serde(default)]
+    pub from: Option<Peers>,
+    /// network: message loss in percent.
+    #[serde(default)]
+    pub loss_percent: Option<[u32; 2]>,
+    /// network: the worst one-way latency.
+    #[serde(default)]
+    pub latency_max_ms: Option<[u64; 2]>,
+    /// clock-jump: how far the wall clock steps (negative goes back).
+    #[serde(default)]
+    pub jump_ms: Option<[i64; 2]>,
+    /// clock-drift: the rate error in parts per million.
+    #[serde(default)]
+    pub drift_ppm: Option<[i64; 2]>,
+}
+
+fn default_target() -> String {
+    "holder".into()
+}
+fn one() -> [u32; 2] {
+    [1, 1]
+}
+fn default_duration() -> [u64; 2] {
+    [1_000, 1_000]
+}
+fn default_at() -> [u32; 2] {
+    [5, 80]
+}
+
+/// A target name as written in scenario files.
+pub fn parse_target(name: &str) -> Result<Target, String> {
+    Ok(match name {
+        "holder" => Target::Holder,
+        "random-client" => Target::RandomClient,
+        "primary" => Target::Primary,
+        "random-server" => Target::RandomServer,
+        "every-server" => Target::EveryServer,
+        _ => match name.strip_prefix("node:") {
+            Some(node) if !node.is_empty() => Target::Node(node.into()),
+            _ => {
+                return Err(format!(
+                "target '{name}' is not one of holder, random-client, primary, random-server, every-server, node:NAME"
+            ))
+            }
+        },
+    })
+}
+
+fn ordered<T: PartialOrd + std::fmt::Display>(field: &str, [lo, hi]: [T; 2]) -> Result<(), String> {
+    if lo > hi {
+        return Err(format!("{field} = [{lo}, {hi}]: the low end is above the high end"));
+    }
+    Ok(())
+}
+
+impl FaultRule {
+    /// Check the rule can be drawn; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        parse_target(&self.target).map_err(|e| format!("target: {e}"))?;
+        ordered("count", self.count)?;
+        ordered("duration_ms", self.duration_ms)?;
+        ordered("at_percent", self.at_percent)?;
+        if self.at_percent[1] > 100 {
+            return Err(format!("at_percent = {:?}: a fault must start within the run (0 to 100)", self.at_percent));
+        }
+        let needs = |field: &str, present: bool| {
+            if present {
+                Ok(())
+            } else {
+                Err(format!("{field} is required for kind = \"{}\"", self.kind.name()))
+            }
+        };
+        match self.kind {
+            RuleKind::Network => {
+                let loss = self.loss_percent.unwrap_or([0, 0]);
+                ordered("loss_percent", loss)?;
+                if loss[1] > 100 {
+                    return Err(format!("loss_percent = {loss:?}: loss is at most 100"));
+                }
+                needs("latency_max_ms", self.latency_max_ms.is_some())?;
+                ordered("latency_max_ms", self.latency_max_ms.unwrap_or_default())?;
+            }
+            RuleKind::ClockJump => {
+                needs("jump_ms", self.jump_ms.is_some())?;
+                ordered("jump_ms", self.jump_ms.unwrap_or_default())?;
+            }
+            RuleKind::ClockDrift => {
+                needs("drift_ppm", self.drift_ppm.is_some())?;
+                let drift = self.drift_ppm.unwrap_or_default();
+                ordered("drift_ppm", drift)?;
+                if !sim::clock::valid_drift(drift[0]) {
+                    return Err(format!("drift_ppm = {drift:?}: a clock must move forwards (above -1000000)"));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The faults this rule draws for one seed of a run lasting `duration`.
+    pub fn draw(&self, rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+        let target = parse_target(&self.target).expect("validated");
+        let count = rng.gen_range(self.count[0]..=self.count[1]);
+        (0..count)
+            .map(|_| {
+                let at = uniform(rng, duration * self.at_percent[0] / 100, duration * self.at_percent[1] / 100);
+                let [lo, hi] = self.duration_ms;
+                let length = uniform(rng, Duration::from_millis(lo), Duration::from_millis(hi));
+                let fault = match self.kind {
+                    RuleKind::Pause => Fault::Pause { target: target.clone(), duration: length },
+                    RuleKind::Crash => Fault::Crash {
+                        target: target.clone(),
+                        restart_after: Some(length),
+                        durable: self.durable.unwrap_or(true),
+                    },
+                    RuleKind::Partition => Fault::Partition {
+                        side: vec![target.clone()],
+                        from: self.from.unwrap_or_default(),
+                        duration: length,
+                    },
+                    RuleKind::Network => {
+                        let [l0, l1] = self.loss_percent.unwrap_or([0, 0]);
+                        let [m0, m1] = self.latency_max_ms.expect("validated");
+                        let base = NetworkSettings::default();
+                        let latency_max = uniform(rng, Duration::from_millis(m0), Duration::from_millis(m1));
+                        let settings = NetworkSettings {
+                            loss: rng.gen_range(l0..=l1) as f64 / 100.0,
+                            latency_min: base.latency_min.min(latency_max),
+                            latency_max,
+                        };
+                        Fault::Network { settings, duration: length }
+                    }
+                    RuleKind::ClockJump => {
+                        let [j0, j1] = self.jump_ms.expect("validated");
+                        Fault::ClockJump { target: target.clone(), delta_ns: rng.gen_range(j0..=j1) * 1_000_000 }
+                    }
+                    RuleKind::ClockDrift => {
+                        let [d0, d1] = self.drift_ppm.expect("validated");
+                        let drift_ppm = rng.gen_range(d0..=d1);
+                        Fault::ClockDrift { target: target.clone(), drift_ppm, duration: Some(length) }
+                    }
+                    RuleKind::MemoryPressure => {
+                        Fault::Signal { target: target.clone(), name: "memory-pressure".into(), duration: length }
+                    }
+                };
+                TimedFault { at, fault }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(kind: RuleKind) -> FaultRule {
+        FaultRule {
+            kind,
+            target: default_target(),
+            count: [2, 2],
+            duration_ms: [100, 200],
+            at_percent: [10, 20],
+            durable: None,
+            from: None,
+            loss_percent: None,
+            latency_max_ms: None,
+            jump_ms: None,
+            drift_ppm: None,
+        }
+    }
+
+    #[test]
+    fn a_rule_draws_its_count_within_its_ranges() {
+        let faults = rule(RuleKind::Pause).draw(&mut sim::rng::stream(1, "x"), Duration::from_secs(100));
+        assert_eq!(faults.len(), 2);
+        for f in faults {
+            assert!(f.at >= Duration::from_secs(10) && f.at <= Duration::from_secs(20));
+            let Fault::Pause { target: Target::Holder, duration } = f.fault else { panic!("{f:?}") };
+            assert!(duration >= Duration::from_millis(100) && duration <= Duration::from_millis(200));
+        }
+    }
+
+    #[test]
+    fn impossible_rules_name_the_field() {
+        let mut r = rule(RuleKind::Pause);
+        r.count = [3, 1];
+        assert_eq!(r.validate().unwrap_err(), "count = [3, 1]: the low end is above the high end");
+        let mut r = rule(RuleKind::Pause);
+        r.target = "leader".into();
+        assert!(r.validate().unwrap_err().starts_with("target: target 'leader' is not one of"));
+        assert_eq!(rule(RuleKind::ClockJump).validate().unwrap_err(), "jump_ms is required for kind = \"clock-jump\"");
+        let mut r = rule(RuleKind::ClockDrift);
+        r.drift_ppm = Some([-2_000_000, 0]);
+        assert!(r.validate().unwrap_err().contains("must move forwards"));
+    }
+}

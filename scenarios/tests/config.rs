@@ -1,0 +1,84 @@
+//! Scenario files: every example runs, a replay from a file reproduces its
+//! run, and malformed files are refused with one line naming file and key.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn locksim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_locksim")).args(args).output().unwrap()
+}
+
+fn examples() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_runs_and_replays_to_the_same_trace() {
+    assert!(examples().len() >= 4);
+    for file in examples() {
+        let f = file.to_str().unwrap();
+        let out = locksim(&["run", "--config", f, "--seeds", "2", "--format", "json"]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{f}: {}", String::from_utf8_lossy(&out.stderr));
+        let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = locksim(&["replay", "--config", f, "--seed", "1", "--format", "json"]);
+        let replay: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(replay["trace_hash"], run["runs"][1]["trace_hash"], "{f}");
+    }
+}
+
+/// Write `body` to a scratch file and expect exit 2 with one line mentioning `needles`.
+fn refused(body: &str, needles: &[&str]) {
+    let path = std::env::temp_dir().join(format!("locksim-config-{}-{}.toml", std::process::id(), needles[0].len()));
+    std::fs::write(&path, body).unwrap();
+    let out = locksim(&["run", "--config", path.to_str().unwrap(), "--seeds", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{body}\n{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(path.to_str().unwrap()), "does not name the file: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "'{stderr}' does not mention '{needle}'");
+    }
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn malformed_files_are_refused_naming_the_file_and_key() {
+    let head = "algorithm = \"cache\"\nscenario = \"none\"\n";
+    refused(&format!("{head}colour = \"blue\"\n"), &["unknown field `colour`", ":3:"]);
+    refused(&format!("{head}clients = \"five\"\n"), &["clients = \"five\"", ":3:"]);
+    refused(&format!("{head}[network]\nlatency_ms = 3\n"), &["unknown field `latency_ms`"]);
+    refused(&format!("{head}[params]\nttl_ms = 0\n"), &["ttl_ms=0 must be at least 1"]);
+    refused(&format!("{head}[params]\nttl = 5\n"), &["has no parameter 'ttl'"]);
+    refused("algorithm = \"redlock\"\nscenario = \"none\"\n[params]\nmasters = 4\n", &["masters=4 must be odd"]);
+    refused(&format!("{head}[[faults]]\nkind = \"pause\"\ncount = [3, 1]\n"), &["faults[0].count = [3, 1]"]);
+    refused(&format!("{head}[[faults]]\nkind = \"tornado\"\n"), &["unknown variant `tornado`"]);
+    refused(&format!("{head}[[faults]]\nkind = \"clock-jump\"\n"), &["jump_ms is required"]);
+    refused("algorithm = \"cache\"\n", &["missing field `scenario`"]);
+    refused("algorithm = \"cache\"\nscenario = \"meteor\"\n", &["unknown scenario 'meteor'"]);
+    refused(&format!("{head}[network]\nloss_percent = 100\n"), &["loss_percent must be below 100"]);
+}
+
+#[test]
+fn a_file_and_flags_cannot_be_mixed_and_compare_writes_nothing_on_a_bad_file() {
+    let example = examples()[0].clone();
+    let out = locksim(&["run", "--config", example.to_str().unwrap(), "-a", "cache"]);
+    assert_eq!(out.status.code(), Some(2));
+    let bad = std::env::temp_dir().join(format!("locksim-config-bad-{}.toml", std::process::id()));
+    std::fs::write(&bad, "algorithm = 3\n").unwrap();
+    let dir = std::env::temp_dir().join(format!("locksim-config-out-{}", std::process::id()));
+    let out = locksim(&[
+        "compare",
+        "--config",
+        example.to_str().unwrap(),
+        "--config",
+        bad.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.exists(), "a refused comparison wrote {}", dir.display());
+    std::fs::remove_file(bad).unwrap();
+}
