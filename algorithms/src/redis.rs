@@ -214,6 +214,14 @@ impl Server {
         let Some(entry) = ks.keys.get(key).copied() else { return Access::Absent };
         if entry.expires_at.is_some_and(|t| t <= self.expiry_now()) {
             ks.keys.remove(key);
+            // A lock key outliving its holder's use is the moment reports explain.
+            let clock = match self.config.expiry_clock {
+                ExpiryClock::Wall => "wall",
+                ExpiryClock::Monotonic => "monotonic",
+            };
+            self.ctx.record(EventKind::Note {
+                detail: format!("key '{key}' expired (TTL passed on this server's {clock} clock)"),
+            });
             return Access::Absent;
         }
         if self.evicted(ks, &entry) {

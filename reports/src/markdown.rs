@@ -1,8 +1,11 @@
-//! `report.md`: the comparison table and how to replay each cell's first
-//! violation, ready to paste into a design review.
+//! `report.md`: the comparison table, the plots, and for each cell's first
+//! violating seed how to replay it and what happened, in sentences and as a
+//! timeline — ready to paste into a design review. [`render`] is the short
+//! form (table and replay commands) that `compare` also prints.
 
 use std::fmt::Write as _;
 
+use crate::html::ViolationStory;
 use crate::CellReport;
 
 /// The comparison table's column headings, shared with the HTML report.
@@ -63,6 +66,35 @@ pub fn render(title: &str, seeds_note: &str, cells: &[CellReport]) -> String {
     out
 }
 
+/// The whole `report.md`: [`render`], then the plots (`(title, relative path)`)
+/// and each story with its timeline (`(story, relative path of its SVG)`).
+pub fn document(
+    title: &str,
+    seeds_note: &str,
+    cells: &[CellReport],
+    plots: &[(String, String)],
+    stories: &[(ViolationStory, String)],
+) -> String {
+    let mut out = render(title, seeds_note, cells);
+    if !plots.is_empty() {
+        let _ = writeln!(out, "\n## Plots\n");
+        for (title, path) in plots {
+            let _ = writeln!(out, "![{title}]({path})\n");
+        }
+    }
+    if !stories.is_empty() {
+        let _ = writeln!(out, "## What happened\n");
+        for (story, timeline) in stories {
+            let _ = writeln!(out, "### {}, seed {}\n\n`{}`\n", story.cell, story.seed, story.replay_command);
+            for sentence in &story.sentences {
+                let _ = writeln!(out, "{sentence}\n");
+            }
+            let _ = writeln!(out, "![timeline of seed {}]({timeline})\n", story.seed);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +114,24 @@ mod tests {
         );
         assert_eq!(md.lines().filter(|l| l.starts_with("| cache")).count(), 2);
         assert!(md.contains("seed 4: `locksim replay -a cache -s gc-pause -w inventory --seed 4`"));
+    }
+
+    #[test]
+    fn the_document_adds_plots_and_stories_after_the_table() {
+        let cells = vec![cell("cache", "gc-pause", 7, 3)];
+        let story = ViolationStory {
+            cell: "cache / gc-pause / inventory".into(),
+            seed: 4,
+            replay_command: "locksim replay -a cache -s gc-pause -w inventory --seed 4".into(),
+            sentences: vec!["client-2 paused at 1.000 s.".into()],
+            timeline_svg: String::new(),
+        };
+        let plots = vec![("Safety".to_string(), "plots/safety.svg".to_string())];
+        let md = document("t", "note", &cells, &plots, &[(story, "timelines/x.svg".into())]);
+        let table = md.find("| cache |").unwrap();
+        let plot = md.find("![Safety](plots/safety.svg)").unwrap();
+        let story = md.find("### cache / gc-pause / inventory, seed 4").unwrap();
+        assert!(table < plot && plot < story, "{md}");
+        assert!(md.contains("client-2 paused at 1.000 s.") && md.contains("(timelines/x.svg)"));
     }
 }

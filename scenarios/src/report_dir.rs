@@ -120,9 +120,11 @@ pub fn write(out: &Path, manifest: &Manifest, cells: &[CellOutput], pending: &[R
     write_atomic(&out.join(MANIFEST), json.as_bytes()).map_err(|e| io(MANIFEST, e))?;
 
     let reports: Vec<CellReport> = cells.iter().map(|c| c.report.clone()).collect();
+    let mut plots = Vec::new();
     for plot in reports::plots::all(&reports) {
         let name = format!("plots/{}.svg", plot.file_stem);
         write_atomic(&out.join(&name), plot.svg.as_bytes()).map_err(|e| io(&name, e))?;
+        plots.push((plot.title.to_string(), name));
     }
     // A rerun into the same directory must not leave the last run's pictures behind.
     for dir in ["timelines", "histories"] {
@@ -140,11 +142,12 @@ pub fn write(out: &Path, manifest: &Manifest, cells: &[CellOutput], pending: &[R
         let name = format!("histories/{stem}.csv");
         let csv = reports::history_csv::to_csv(history).map_err(|e| Failure::Internal(e.to_string()))?;
         write_atomic(&out.join(&name), &csv).map_err(|e| io(&name, e))?;
-        stories.push(story.clone());
+        stories.push((story.clone(), format!("timelines/{stem}.svg")));
     }
     let note = note(manifest, cells);
-    let md = reports::markdown::render(TITLE, &note, &reports);
+    let md = reports::markdown::document(TITLE, &note, &reports, &plots, &stories);
     write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| io("report.md", e))?;
+    let stories: Vec<ViolationStory> = stories.into_iter().map(|(s, _)| s).collect();
     let html = reports::html::render(TITLE, &note, &reports, &stories);
     write_atomic(&out.join("report.html"), html.as_bytes()).map_err(|e| io("report.html", e))
 }
