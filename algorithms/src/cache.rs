@@ -29,7 +29,7 @@ use sim::history::{NodeId, Role};
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
-use crate::lock::{AcquireMode, Acquired, Connector, Deployment, Design, LockClient, LockFuture, Released};
+use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
 use crate::redis::{
     self, DelIfValue, Eviction, ExpiryClock, MasterAddress, Persistence, RedisConfig, SentinelConfig, ServerRole,
@@ -162,14 +162,14 @@ struct CacheConnector {
 }
 
 impl Connector for CacheConnector {
-    fn connect(&self, ctx: &NodeCtx) -> Box<dyn LockClient> {
-        Box::new(CacheClient {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+        Client::Lock(Box::new(CacheClient {
             ctx: ctx.clone(),
             address: MasterAddress { master: self.master, sentinel: self.sentinel },
             config: self.config,
             rng: ctx.rng("cache-client"),
             value: None,
-        })
+        }))
     }
 }
 

@@ -36,7 +36,7 @@ use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
 use crate::cache::retry_policy;
-use crate::lock::{AcquireMode, Acquired, Connector, Deployment, Design, LockClient, LockFuture, Released};
+use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
 use crate::retry::{Attempt, Retrier, RetryPolicy};
 
@@ -256,9 +256,15 @@ struct DatabaseConnector {
 }
 
 impl Connector for DatabaseConnector {
-    fn connect(&self, ctx: &NodeCtx) -> Box<dyn LockClient> {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
         let mut rng = ctx.rng("database-client");
-        Box::new(DatabaseClient { ctx: ctx.clone(), db: self.db, config: self.config, owner: rng.gen(), rng })
+        Client::Lock(Box::new(DatabaseClient {
+            ctx: ctx.clone(),
+            db: self.db,
+            config: self.config,
+            owner: rng.gen(),
+            rng,
+        }))
     }
 }
 

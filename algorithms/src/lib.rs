@@ -5,8 +5,13 @@
 //! one and what it simplifies.
 
 pub mod cache;
+pub mod coord;
 pub mod database;
+pub mod ephemeral;
+pub mod lease;
 pub mod lock;
+pub mod operator;
+pub mod optimistic;
 pub mod params;
 pub mod redis;
 pub mod redlock;
@@ -17,7 +22,14 @@ use lock::Design;
 
 /// Every registered design, in the order `locksim list` shows them.
 pub fn designs() -> &'static [&'static dyn Design] {
-    &[&database::DatabaseDesign, &cache::CacheDesign, &redlock::RedlockDesign]
+    &[
+        &database::DatabaseDesign,
+        &cache::CacheDesign,
+        &redlock::RedlockDesign,
+        &ephemeral::EphemeralDesign,
+        &lease::LeaseDesign,
+        &optimistic::OptimisticDesign,
+    ]
 }
 
 /// The design called `name`.

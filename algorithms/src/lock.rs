@@ -11,8 +11,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sim::history::NodeId;
 use sim::world::{NodeCtx, World};
 
+use crate::operator::Operator;
 use crate::params::{ParamSpec, Params};
 
 /// A future a lock client returns; clients run on one node, so no `Send`.
@@ -61,9 +63,17 @@ pub trait LockClient {
     }
 }
 
-/// Gives each client node its own lock client.
+/// What a client node gets from a design: a lock, or (for designs that are
+/// not locks) an operator that runs the guarded operation itself.
+pub enum Client {
+    Lock(Box<dyn LockClient>),
+    Operator(Box<dyn Operator>),
+}
+
+/// Gives each client node its own client.
 pub trait Connector: Send + Sync {
-    fn connect(&self, ctx: &NodeCtx) -> Box<dyn LockClient>;
+    /// `resource` is the protected resource, for designs that operate on it directly.
+    fn connect(&self, ctx: &NodeCtx, resource: NodeId) -> Client;
 }
 
 /// A configured design, ready to be deployed into any number of worlds.

@@ -30,7 +30,7 @@ use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
 use crate::cache::{redis_config, retry_policy};
-use crate::lock::{AcquireMode, Acquired, Connector, Deployment, Design, LockClient, LockFuture, Released};
+use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
 use crate::redis::{self, DelIfValue, RedisConfig, ServerRole, SetNxPx};
 use crate::retry::{Attempt, Retrier, RetryPolicy};
@@ -134,15 +134,15 @@ struct RedlockConnector {
 }
 
 impl Connector for RedlockConnector {
-    fn connect(&self, ctx: &NodeCtx) -> Box<dyn LockClient> {
-        Box::new(RedlockClient {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+        Client::Lock(Box::new(RedlockClient {
             ctx: ctx.clone(),
             masters: self.masters.clone(),
             config: self.config,
             rng: ctx.rng("redlock-client"),
             value: None,
             valid_until: None,
-        })
+        }))
     }
 }
 

@@ -3,14 +3,18 @@
 //! "corrupted" means for it.
 //!
 //! `inventory`: every client loops acquire -> read stock -> think -> write
-//! stock-1 -> release, until the stock reads zero. Its checker flags lost
+//! stock-1 -> release, until the stock reads zero. Right before the write it
+//! asks the lock whether it is still valid (designs with a validity time
+//! answer), then spends a moment preparing the request — the window in which a
+//! pause after the check makes the write stale anyway. Its checker flags lost
 //! updates and overselling (sim::check::inventory_effects).
 
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
 
-use algorithms::lock::{AcquireMode, Acquired, Connector, LockClient, Released};
+use algorithms::lock::{AcquireMode, Acquired, Client, Connector, LockClient, Released};
+use algorithms::operator::{GuardedOp, Operated, Operator};
 use algorithms::resource::{self, ResourceClient, ResourceConfig};
 use sim::check::{Checker, INVENTORY};
 use sim::clock::ClockSettings;
@@ -35,6 +39,9 @@ pub struct Inventory {
     pub stock: i64,
     /// Time spent inside the critical section between the read and the write.
     pub think: (Duration, Duration),
+    /// Time between the validity check and the write leaving the client
+    /// (building and sending the request).
+    pub prepare: (Duration, Duration),
     /// Time between releasing and the next acquire.
     pub idle: (Duration, Duration),
     /// Client-side timeout of one resource request.
@@ -47,6 +54,7 @@ impl Default for Inventory {
             clients: 5,
             stock: 100_000,
             think: (Duration::from_millis(5), Duration::from_millis(15)),
+            prepare: (Duration::from_millis(1), Duration::from_millis(5)),
             idle: (Duration::ZERO, Duration::from_millis(20)),
             resource_timeout: Duration::from_millis(100),
         }
@@ -68,9 +76,14 @@ impl Inventory {
         for i in 0..self.clients {
             let (lock, settings) = (lock.clone(), *self);
             world.add_node(&format!("client-{i}"), Role::Client, ClockSettings::default(), move |ctx: NodeCtx| {
-                let lock = lock.connect(&ctx);
+                let client = lock.connect(&ctx, resource);
                 let resource = ResourceClient::new(ctx.clone(), resource, settings.resource_timeout);
-                settings.client_loop(ctx, lock, resource)
+                async move {
+                    match client {
+                        Client::Lock(lock) => settings.client_loop(ctx, lock, resource).await,
+                        Client::Operator(operator) => settings.operator_loop(ctx, operator).await,
+                    }
+                }
             });
         }
     }
@@ -92,6 +105,7 @@ impl Inventory {
                 Ok((stock, _)) => {
                     ctx.sleep(draw(&mut rng, self.think)).await;
                     if still_valid(&ctx, lock.as_mut()) {
+                        ctx.sleep(draw(&mut rng, self.prepare)).await;
                         let _ = resource.write(stock - 1, token, None).await;
                     }
                     false
@@ -102,6 +116,33 @@ impl Inventory {
             release_recorded(&ctx, lock.as_mut()).await;
             if sold_out {
                 return;
+            }
+            ctx.sleep(draw(&mut rng, self.idle)).await;
+        }
+    }
+}
+
+impl Inventory {
+    /// The same work for a design that is not a lock: "take one unit if any"
+    /// as one guarded operation, until the stock is gone.
+    async fn operator_loop(self, ctx: NodeCtx, mut operator: Box<dyn Operator>) {
+        let mut rng = ctx.rng("inventory");
+        let draw = |rng: &mut sim::rng::SimRng, (lo, hi): (Duration, Duration)| {
+            Duration::from_nanos(rng.gen_range(lo.as_nanos() as u64..=hi.as_nanos() as u64))
+        };
+        ctx.sleep(draw(&mut rng, self.idle)).await;
+        loop {
+            ctx.record(EventKind::Invoke { op: Op::Operate });
+            let op = GuardedOp { apply: |stock| (stock > 0).then(|| stock - 1), compute: draw(&mut rng, self.think) };
+            let result = operator.run(op).await;
+            let outcome = match result {
+                Operated::Committed => Outcome::Ok,
+                Operated::Declined | Operated::GaveUp => Outcome::Fail,
+                Operated::Unknown => Outcome::Info,
+            };
+            ctx.record(EventKind::Complete { op: Op::Operate, outcome, token: None });
+            if result == Operated::Declined {
+                return; // sold out
             }
             ctx.sleep(draw(&mut rng, self.idle)).await;
         }

@@ -46,6 +46,9 @@ pub enum Op {
     /// A client-side check that the lock is still valid (e.g. Redlock's
     /// validity time) right before acting on it; recorded as a completion only.
     Check,
+    /// A guarded operation run without a lock (optimistic, deterministic
+    /// ordering): `ok` committed, `fail` gave up or had nothing to do, `info` unknown.
+    Operate,
 }
 
 /// Jepsen's three outcomes: `Info` means unknown (a timed-out acquire may hold the lock).
@@ -224,6 +227,7 @@ pub fn op_name(op: Op) -> &'static str {
         Op::Release => "release",
         Op::Renew => "renew",
         Op::Check => "validity check",
+        Op::Operate => "operate",
     }
 }
 

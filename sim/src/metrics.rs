@@ -1,7 +1,8 @@
 //! What a run cost and achieved, measured from its history.
 //!
-//! Throughput is successful acquisitions per second of simulated time; acquire
-//! latency runs from an acquire's invoke to its `ok` on the same client;
+//! Throughput is successful acquisitions (or, for designs that are not locks,
+//! committed operations) per second of simulated time; acquire latency runs
+//! from an acquire's (operation's) invoke to its `ok` on the same client;
 //! messages count every RPC request and reply sent (lost ones included).
 
 use serde::{Deserialize, Serialize};
@@ -34,10 +35,10 @@ impl RunMetrics {
         let mut pending: std::collections::BTreeMap<NodeId, SimTime> = Default::default();
         for e in &history.events {
             match &e.kind {
-                EventKind::Invoke { op: Op::Acquire } => {
+                EventKind::Invoke { op: Op::Acquire | Op::Operate } => {
                     pending.insert(e.node, e.at);
                 }
-                EventKind::Complete { op: Op::Acquire, outcome, .. } => {
+                EventKind::Complete { op: Op::Acquire | Op::Operate, outcome, .. } => {
                     let started = pending.remove(&e.node);
                     match outcome {
                         Outcome::Ok => {

@@ -1,0 +1,60 @@
+//! A replicated coordination service in the mould of ZooKeeper (and etcd):
+//! an odd ensemble of replicas agreeing on one log with tikv's raft-rs, a
+//! tree of persistent / ephemeral / sequential nodes as the replicated
+//! state, client sessions kept alive by heartbeats and expired through the
+//! log, and one-shot watches.
+//!
+//! - [`tree`]: the replicated state machine (ZooKeeper's data model);
+//! - [`proto`]: the messages between clients and replicas;
+//! - [`replica`]: a replica: raft-rs driven by the node's clock, the leader's
+//!   session tracking, watches;
+//! - [`client`]: a client's session: finding the leader, heartbeats,
+//!   retries, watch notifications, and what the client knows of its session.
+//!
+//! The lock recipe on top of it is `crate::ephemeral`.
+
+pub mod client;
+pub mod proto;
+pub mod replica;
+pub mod tree;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sim::clock::ClockSettings;
+use sim::history::{NodeId, Role};
+use sim::world::World;
+
+/// The service's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoordConfig {
+    /// Ensemble size (odd, at least 3).
+    pub replicas: u32,
+    /// The raft tick, on each replica's own clock.
+    pub tick: Duration,
+    /// Ticks without a leader before a follower campaigns (raft-rs draws the
+    /// actual timeout from `election_ticks..2 * election_ticks`).
+    pub election_ticks: usize,
+    /// Ticks between a leader's heartbeats.
+    pub heartbeat_ticks: usize,
+    /// How long a leader waits to see a proposal applied before telling the
+    /// client the outcome is unknown.
+    pub apply_wait: Duration,
+    /// Timeout of one raft batch or watch notification.
+    pub raft_timeout: Duration,
+}
+
+/// Add the ensemble to `world` (nodes `coord-0`..); their node ids, in raft id order.
+pub fn deploy(world: &World, config: CoordConfig) -> Arc<[NodeId]> {
+    // Every replica must know every peer before the first one starts, and
+    // nodes are numbered in the order they are added.
+    let first = world.node_count() as u32;
+    let peers: Arc<[NodeId]> = (0..config.replicas).map(|i| NodeId(first + i)).collect();
+    let meter = Arc::new(replica::Meter::default());
+    for i in 0..config.replicas as usize {
+        let main = replica::main(config, peers.clone(), i, meter.clone());
+        let id = world.add_node(&format!("coord-{i}"), Role::Server, ClockSettings::default(), main);
+        assert_eq!(id, peers[i], "replica ids are assigned in order");
+    }
+    peers
+}

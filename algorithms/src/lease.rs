@@ -1,0 +1,385 @@
+//! `lease-fencing`: a lease service that grants a time-limited lease with a
+//! fencing token, and a holder that renews it and sends the token with every
+//! write.
+//!
+//! References: Burrows, "The Chubby lock service" (leases, sequencers,
+//! lock-delay) and Kleppmann, "How to do distributed locking" (fencing tokens
+//! that increase with every grant; the resource rejects a lower one).
+//!
+//! Server model: one lease server. The token counter is durable and bumped
+//! before every grant, so a token is never reused, even across a crash. The
+//! lease table lives in memory; a restarted server grants nothing for one
+//! lease duration, so a lease it granted before the crash has run out (as a
+//! new Chubby master waits out the old master's leases). Lease expiry is
+//! judged on the server's monotonic clock. With `lock_delay_ms`, a lease
+//! that expired without a release (its holder vanished) blocks new grants for
+//! that long (Chubby's lock-delay, one minute there; off by default here).
+//!
+//! Client model: the holder renews every third of the lease. It considers the
+//! lease valid until `sent + lease - drift allowance`, measured on its own
+//! monotonic clock from when it sent the (re)grant request, the drift
+//! allowance being `lease * drift_bound_ppm / 10^6`; `check()` answers from
+//! that, so the workload does not write once the lease may have run out. A
+//! client clock slower than the bound believes its lease longer than the
+//! server does: then only fencing keeps the resource safe. With
+//! `fencing=false` the token is not sent and the resource cannot check it.
+
+use rand::Rng;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sim::clock::ClockSettings;
+use sim::history::{EventKind, NodeId, Op, Outcome, Role};
+use sim::net::Rpc;
+use sim::rng::SimRng;
+use sim::world::{NodeCtx, World};
+
+use crate::cache::retry_policy;
+use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
+use crate::params::{ParamReader, ParamSpec, Params};
+use crate::retry::{Attempt, Retrier, RetryPolicy};
+
+pub struct LeaseDesign;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { name: "lease_ms", default: "10000", help: "lease duration (Chubby: 12 s)" },
+    ParamSpec { name: "drift_bound_ppm", default: "10000", help: "clock drift the holder allows for (10000 = 1%)" },
+    ParamSpec {
+        name: "fencing",
+        default: "true",
+        help: "send the token with writes so the resource can reject stale ones",
+    },
+    ParamSpec {
+        name: "lock_delay_ms",
+        default: "0",
+        help: "after a lease expires unreleased, grant nothing this long",
+    },
+    ParamSpec { name: "op_timeout_ms", default: "100", help: "client-side timeout of one request" },
+    ParamSpec { name: "retry_delay_ms", default: "100", help: "wait between acquire attempts" },
+    ParamSpec { name: "retry_jitter_ms", default: "100", help: "random extra wait, 0..=this" },
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeaseConfig {
+    pub lease: Duration,
+    pub drift_bound_ppm: u64,
+    pub fencing: bool,
+    pub lock_delay: Duration,
+    pub op_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl LeaseConfig {
+    /// How long the holder may use a lease granted (or renewed) by a request it sent.
+    fn usable(&self) -> Duration {
+        let allowance = self.lease.as_nanos() as u64 * self.drift_bound_ppm / 1_000_000;
+        self.lease.saturating_sub(Duration::from_nanos(allowance))
+    }
+}
+
+impl Design for LeaseDesign {
+    fn name(&self) -> &'static str {
+        "lease-fencing"
+    }
+
+    fn summary(&self) -> &'static str {
+        "lease with a fencing token (Chubby sequencer, Kleppmann): renewal, expiry, stale tokens rejected"
+    }
+
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+
+    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
+        let p = ParamReader::new(self.name(), PARAMS, params)?;
+        let drift_bound_ppm = p.u64_at_least("drift_bound_ppm", 0)?;
+        if drift_bound_ppm >= 1_000_000 {
+            return Err(format!(
+                "lease-fencing: parameter drift_bound_ppm={drift_bound_ppm} must be below 1000000 (the whole lease)"
+            ));
+        }
+        Ok(Arc::new(LeaseConfig {
+            lease: p.millis_at_least("lease_ms", 3)?,
+            drift_bound_ppm,
+            fencing: p.bool("fencing")?,
+            lock_delay: p.millis_at_least("lock_delay_ms", 0)?,
+            op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
+            retry: retry_policy(&p, None)?,
+        }))
+    }
+}
+
+impl Deployment for LeaseConfig {
+    fn deploy(&self, world: &World) -> Arc<dyn Connector> {
+        let config = *self;
+        let server = world.add_node("lease", Role::Server, ClockSettings::default(), move |ctx| serve(ctx, config));
+        world.set_primary(server);
+        Arc::new(LeaseConnector { server, config })
+    }
+}
+
+#[derive(Debug)]
+struct Grant {
+    owner: u64,
+}
+
+impl Rpc for Grant {
+    /// The token of the new lease, or `None` when the lock is busy.
+    type Reply = Option<u64>;
+    const NAME: &'static str = "lease.grant";
+}
+
+#[derive(Debug)]
+struct Renew {
+    owner: u64,
+    token: u64,
+}
+
+impl Rpc for Renew {
+    /// `true` when the lease is still this holder's and was extended.
+    type Reply = bool;
+    const NAME: &'static str = "lease.renew";
+}
+
+#[derive(Debug)]
+struct Release {
+    owner: u64,
+    token: u64,
+}
+
+impl Rpc for Release {
+    type Reply = bool;
+    const NAME: &'static str = "lease.release";
+}
+
+/// The current lease, on the server's monotonic clock.
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    owner: u64,
+    token: u64,
+    expires: Duration,
+}
+
+#[derive(Debug)]
+struct LeaseTable {
+    current: Option<Lease>,
+    /// No grant before this time (restart grace, lock-delay).
+    blocked_until: Duration,
+}
+
+/// The durable token counter.
+#[derive(Debug, Default)]
+struct Tokens {
+    last: u64,
+}
+
+async fn serve(ctx: NodeCtx, config: LeaseConfig) {
+    let tokens = ctx.durable(|| Mutex::new(Tokens::default()));
+    let now = ctx.clock().monotonic();
+    // After a restart, leases granted before it may still be in use: wait them out.
+    let blocked_until = if ctx.incarnation() > 0 { now + config.lease } else { now };
+    let table = Arc::new(Mutex::new(LeaseTable { current: None, blocked_until }));
+
+    let (t, c) = (table.clone(), ctx.clone());
+    ctx.serve(move |req: Grant| {
+        let now = c.clock().monotonic();
+        let mut table = t.lock().expect("lease table poisoned");
+        expire(&mut table, now, config.lock_delay, &c);
+        let granted = if table.current.is_none() && now >= table.blocked_until {
+            let mut tokens = tokens.lock().expect("token counter poisoned");
+            tokens.last += 1;
+            table.current = Some(Lease { owner: req.owner, token: tokens.last, expires: now + config.lease });
+            c.count_server_write();
+            Some(tokens.last)
+        } else {
+            None
+        };
+        std::future::ready(granted)
+    });
+    let (t, c) = (table.clone(), ctx.clone());
+    ctx.serve(move |req: Renew| {
+        let now = c.clock().monotonic();
+        let mut table = t.lock().expect("lease table poisoned");
+        expire(&mut table, now, config.lock_delay, &c);
+        let renewed = match table.current.as_mut() {
+            Some(l) if l.owner == req.owner && l.token == req.token => {
+                l.expires = now + config.lease;
+                c.count_server_write();
+                true
+            }
+            _ => false,
+        };
+        std::future::ready(renewed)
+    });
+    let (t, c) = (table, ctx.clone());
+    ctx.serve(move |req: Release| {
+        let now = c.clock().monotonic();
+        let mut table = t.lock().expect("lease table poisoned");
+        expire(&mut table, now, config.lock_delay, &c);
+        let released = table.current.is_some_and(|l| l.owner == req.owner && l.token == req.token);
+        if released {
+            table.current = None;
+            c.count_server_write();
+        }
+        std::future::ready(released)
+    });
+    std::future::pending::<()>().await
+}
+
+/// Drop an expired lease; its holder vanished, so lock-delay starts.
+fn expire(table: &mut LeaseTable, now: Duration, lock_delay: Duration, ctx: &NodeCtx) {
+    if let Some(lease) = table.current.filter(|l| l.expires <= now) {
+        table.current = None;
+        table.blocked_until = table.blocked_until.max(lease.expires + lock_delay);
+        ctx.record(EventKind::Note { detail: format!("lease with token {} expired without a release", lease.token) });
+    }
+}
+
+struct LeaseConnector {
+    server: NodeId,
+    config: LeaseConfig,
+}
+
+impl Connector for LeaseConnector {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+        let mut rng = ctx.rng("lease-client");
+        Client::Lock(Box::new(LeaseClient {
+            ctx: ctx.clone(),
+            server: self.server,
+            config: self.config,
+            owner: rng.gen(),
+            rng,
+            held: None,
+        }))
+    }
+}
+
+/// What the holder knows of its lease; shared with its renewal task.
+struct Holding {
+    token: u64,
+    /// Until when (this client's monotonic clock) the lease may be used.
+    valid_until: Mutex<Duration>,
+    /// Set on release: the renewal task stops.
+    released: AtomicBool,
+}
+
+struct LeaseClient {
+    ctx: NodeCtx,
+    server: NodeId,
+    config: LeaseConfig,
+    owner: u64,
+    rng: SimRng,
+    held: Option<Arc<Holding>>,
+}
+
+impl LeaseClient {
+    async fn acquire_loop(&mut self, mode: AcquireMode) -> Acquired {
+        let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
+        loop {
+            let sent = self.ctx.clock().monotonic();
+            let attempt = match self.ctx.call(self.server, Grant { owner: self.owner }, self.config.op_timeout).await {
+                Ok(Some(token)) => {
+                    let holding = Arc::new(Holding {
+                        token,
+                        valid_until: Mutex::new(sent + self.config.usable()),
+                        released: AtomicBool::new(false),
+                    });
+                    self.held = Some(holding.clone());
+                    madsim::task::spawn(renew(self.ctx.clone(), self.server, self.owner, self.config, holding));
+                    Attempt::Held { token: self.config.fencing.then_some(token) }
+                }
+                Ok(None) => Attempt::Busy,
+                Err(_) => Attempt::Unknown,
+            };
+            if let Some(outcome) = retrier.judge(&self.ctx, &mut self.rng, attempt).await {
+                return outcome;
+            }
+        }
+    }
+
+    async fn release_lease(&mut self) -> Released {
+        let Some(holding) = self.held.take() else { return Released::NotHeld };
+        holding.released.store(true, Ordering::Relaxed);
+        let req = Release { owner: self.owner, token: holding.token };
+        match self.ctx.call(self.server, req, self.config.op_timeout).await {
+            Ok(true) => Released::Released,
+            Ok(false) => Released::NotHeld,
+            Err(_) => Released::Unknown,
+        }
+    }
+}
+
+/// Renew every third of the lease while held; a refused renewal ends the
+/// lease for this holder (it stops using it at once).
+async fn renew(ctx: NodeCtx, server: NodeId, owner: u64, config: LeaseConfig, holding: Arc<Holding>) {
+    loop {
+        ctx.sleep(config.lease / 3).await;
+        if holding.released.load(Ordering::Relaxed) {
+            return;
+        }
+        ctx.record(EventKind::Invoke { op: Op::Renew });
+        let sent = ctx.clock().monotonic();
+        let reply = ctx.call(server, Renew { owner, token: holding.token }, config.op_timeout).await;
+        if holding.released.load(Ordering::Relaxed) {
+            return;
+        }
+        let outcome = match reply {
+            Ok(true) => {
+                *holding.valid_until.lock().expect("holding poisoned") = sent + config.usable();
+                Outcome::Ok
+            }
+            Ok(false) => {
+                *holding.valid_until.lock().expect("holding poisoned") = Duration::ZERO;
+                Outcome::Fail
+            }
+            // Unknown: keep the validity the last success gave.
+            Err(_) => Outcome::Info,
+        };
+        ctx.record(EventKind::Complete { op: Op::Renew, outcome, token: Some(holding.token) });
+        if outcome == Outcome::Fail {
+            return;
+        }
+    }
+}
+
+impl LockClient for LeaseClient {
+    fn acquire(&mut self, mode: AcquireMode) -> LockFuture<'_, Acquired> {
+        Box::pin(self.acquire_loop(mode))
+    }
+
+    fn release(&mut self) -> LockFuture<'_, Released> {
+        Box::pin(self.release_lease())
+    }
+
+    fn check(&mut self) -> Option<bool> {
+        let holding = self.held.as_ref()?;
+        let valid_until = *holding.valid_until.lock().expect("holding poisoned");
+        Some(self.ctx.clock().monotonic() < valid_until)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_holder_allows_for_its_drift_bound() {
+        let config = LeaseConfig {
+            lease: Duration::from_secs(10),
+            drift_bound_ppm: 10_000,
+            fencing: true,
+            lock_delay: Duration::ZERO,
+            op_timeout: Duration::from_millis(100),
+            retry: RetryPolicy { delay: Duration::ZERO, jitter: Duration::ZERO, max_attempts: None },
+        };
+        assert_eq!(config.usable(), Duration::from_millis(9_900));
+    }
+
+    #[test]
+    fn impossible_parameters_are_refused() {
+        let err = |k: &str, v: &str| LeaseDesign.configure(&Params::default().with(k, v)).err().unwrap();
+        assert_eq!(err("lease_ms", "0"), "lease-fencing: parameter lease_ms=0 must be at least 3");
+        assert!(err("drift_bound_ppm", "1000000").contains("must be below 1000000"));
+    }
+}
