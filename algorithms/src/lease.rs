@@ -7,7 +7,11 @@
 //! that increase with every grant; the resource rejects a lower one).
 //!
 //! Server model: one lease server. The token counter is durable and bumped
-//! before every grant, so a token is never reused, even across a crash. The
+//! before every grant, so a token is never reused, even across a crash. A
+//! server that comes back without its disk cannot know which tokens it
+//! granted, so it grants nothing more (it needs an operator to restore its
+//! counter; Chubby avoids this by keeping the counter in a replicated
+//! database): the design then loses availability, never safety. The
 //! lease table lives in memory; a restarted server grants nothing for one
 //! lease duration, so a lease it granted before the crash has run out (as a
 //! new Chubby master waits out the old master's leases). Lease expiry is
@@ -175,7 +179,17 @@ struct Tokens {
 }
 
 async fn serve(ctx: NodeCtx, config: LeaseConfig) {
-    let tokens = ctx.durable(|| Mutex::new(Tokens::default()));
+    let fresh_disk = std::cell::Cell::new(false);
+    let tokens = ctx.durable(|| {
+        fresh_disk.set(true);
+        Mutex::new(Tokens::default())
+    });
+    if fresh_disk.get() && ctx.incarnation() > 0 {
+        ctx.record(EventKind::Note {
+            detail: "lease server lost its disk: it grants nothing more rather than reuse a token".into(),
+        });
+        return std::future::pending().await;
+    }
     let now = ctx.clock().monotonic();
     // After a restart, leases granted before it may still be in use: wait them out.
     let blocked_until = if ctx.incarnation() > 0 { now + config.lease } else { now };

@@ -117,6 +117,25 @@ fn tokens_strictly_increase_even_across_a_lease_server_crash() {
 }
 
 #[test]
+fn a_lease_server_that_lost_its_disk_grants_nothing_rather_than_reuse_tokens() {
+    let lose_disk = FaultPlan::new(vec![TimedFault {
+        at: Duration::from_secs(10),
+        fault: Fault::Crash { target: Target::Primary, restart_after: Some(Duration::from_secs(2)), durable: false },
+    }]);
+    let run = experiment(&[]).run_with(7, lose_disk).unwrap();
+    let grants_after = run
+        .history
+        .events
+        .iter()
+        .filter(|e| e.at.0 > 10_000_000_000)
+        .filter(|e| matches!(e.kind, EventKind::Complete { op: Op::Acquire, outcome: Outcome::Ok, .. }))
+        .count();
+    assert_eq!(grants_after, 0);
+    assert_eq!(run.metrics.writes_rejected, 0, "no token was reused");
+    assert!(run.verdict.corrupted.is_empty());
+}
+
+#[test]
 fn lock_delay_keeps_the_lock_free_after_a_holder_vanishes() {
     // Chubby: after an unexpected holder loss, no grant for lock-delay.
     let vanish = FaultPlan::new(vec![TimedFault {
