@@ -74,9 +74,6 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "fencing", default: "false", help: "send the lock node's creation zxid as a fencing token" },
 ];
 
-/// A leader heartbeats its followers every this many ticks.
-const HEARTBEAT_TICKS: usize = 2;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EphemeralConfig {
     pub coord: CoordConfig,
@@ -100,30 +97,10 @@ impl Design for EphemeralDesign {
 
     fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
         let p = ParamReader::new(self.name(), PARAMS, params)?;
-        let replicas = p.u64_at_least("replicas", 3)?;
-        if replicas % 2 == 0 {
-            return Err(format!(
-                "ephemeral-sequential: parameter replicas={replicas} must be odd: a majority of {replicas} is {}, \
-                 so the extra replica adds a failure without adding tolerance (use {} or {})",
-                replicas / 2 + 1,
-                replicas - 1,
-                replicas + 1
-            ));
-        }
-        let tick = p.millis_at_least("tick_ms", 1)?;
-        let election_ticks = p.u64_at_least("election_ticks", HEARTBEAT_TICKS as u64 + 1)? as usize;
-        let op_timeout = p.millis_at_least("op_timeout_ms", 1)?;
-        let session_timeout = p.millis_at_least("session_timeout_ms", 3)?;
+        let (coord, session) = coord::read_params(self.name(), &p)?;
         Ok(Arc::new(EphemeralConfig {
-            coord: CoordConfig {
-                replicas: replicas as u32,
-                tick,
-                election_ticks,
-                heartbeat_ticks: HEARTBEAT_TICKS,
-                apply_wait: op_timeout,
-                raft_timeout: op_timeout,
-            },
-            session: SessionConfig { timeout: session_timeout, op_timeout, backoff: tick },
+            coord,
+            session,
             watch_recheck: p.millis_at_least("watch_recheck_ms", 1)?,
             fencing: p.bool("fencing")?,
         }))

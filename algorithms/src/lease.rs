@@ -179,12 +179,8 @@ struct Tokens {
 }
 
 async fn serve(ctx: NodeCtx, config: LeaseConfig) {
-    let fresh_disk = std::cell::Cell::new(false);
-    let tokens = ctx.durable(|| {
-        fresh_disk.set(true);
-        Mutex::new(Tokens::default())
-    });
-    if fresh_disk.get() && ctx.incarnation() > 0 {
+    let tokens = ctx.durable(|| Mutex::new(Tokens::default()));
+    if ctx.disk_lost() {
         ctx.record(EventKind::Note {
             detail: "lease server lost its disk: it grants nothing more rather than reuse a token".into(),
         });

@@ -12,6 +12,7 @@ pub mod lease;
 pub mod lock;
 pub mod operator;
 pub mod optimistic;
+pub mod ordering;
 pub mod params;
 pub mod redis;
 pub mod redlock;
@@ -29,6 +30,7 @@ pub fn designs() -> &'static [&'static dyn Design] {
         &ephemeral::EphemeralDesign,
         &lease::LeaseDesign,
         &optimistic::OptimisticDesign,
+        &ordering::OrderingDesign,
     ]
 }
 

@@ -10,6 +10,8 @@
 //! The register is durable: a crash of the resource node keeps it unless the
 //! fault says state is lost.
 
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,6 +32,41 @@ struct Register {
     value: i64,
     version: u64,
     highest_token: Option<u64>,
+    /// Ordered operations: the sequence number applied next, and those that
+    /// arrived ahead of it.
+    next_seq: u64,
+    early: BTreeMap<u64, (NodeId, OrderedOp)>,
+}
+
+/// An operation the resource applies itself, in an agreed order
+/// (`deterministic-ordering`): it travels as data through a replicated log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderedOp {
+    /// Decrement the value by one if it is positive (take one unit of stock).
+    TakeOneIfPositive,
+}
+
+impl OrderedOp {
+    pub fn apply(self, value: i64) -> Option<i64> {
+        match self {
+            OrderedOp::TakeOneIfPositive => (value > 0).then(|| value - 1),
+        }
+    }
+}
+
+/// Apply the operation numbered `seq` of an agreed order, exactly once and
+/// in order: earlier numbers first, repeats ignored (several replicas forward
+/// every operation). The reply acknowledges receipt.
+#[derive(Debug)]
+pub struct ApplyInOrder {
+    pub seq: u64,
+    pub client: NodeId,
+    pub op: OrderedOp,
+}
+
+impl Rpc for ApplyInOrder {
+    type Reply = ();
+    const NAME: &'static str = "resource.apply-in-order";
 }
 
 #[derive(Debug)]
@@ -61,7 +98,13 @@ pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
         let fresh = std::cell::Cell::new(false);
         let register = ctx.durable(|| {
             fresh.set(true);
-            Mutex::new(Register { value: config.initial, version: 0, highest_token: None })
+            Mutex::new(Register {
+                value: config.initial,
+                version: 0,
+                highest_token: None,
+                next_seq: 1,
+                early: BTreeMap::new(),
+            })
         });
         if fresh.get() {
             ctx.record(EventKind::ResourceInit { value: config.initial });
@@ -72,6 +115,11 @@ pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
             let r = reads.lock().expect("register poisoned");
             read_ctx.record(EventKind::Read { client: req.client, value: r.value, version: r.version });
             std::future::ready((r.value, r.version))
+        });
+        let (ordered, ordered_ctx) = (writes.clone(), ctx.clone());
+        ctx.serve(move |req: ApplyInOrder| {
+            apply_in_order(&mut ordered.lock().expect("register poisoned"), req, &ordered_ctx);
+            std::future::ready(())
         });
         let write_ctx = ctx.clone();
         ctx.serve(move |req: Write| {
@@ -90,6 +138,21 @@ pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
         });
         std::future::pending::<()>().await
     })
+}
+
+/// Queue an ordered operation and apply every one now in sequence.
+fn apply_in_order(r: &mut Register, req: ApplyInOrder, ctx: &NodeCtx) {
+    if req.seq >= r.next_seq {
+        r.early.insert(req.seq, (req.client, req.op));
+    }
+    while let Some((client, op)) = r.early.remove(&r.next_seq) {
+        r.next_seq += 1;
+        let Some(value) = op.apply(r.value) else { continue };
+        let prev = std::mem::replace(&mut r.value, value);
+        r.version += 1;
+        let version = r.version;
+        ctx.record(EventKind::Write { client, prev, value, token: None, version, verdict: WriteVerdict::Accepted });
+    }
 }
 
 /// Decide a write and apply it if accepted.
@@ -146,13 +209,17 @@ impl ResourceClient {
 mod tests {
     use super::*;
 
+    fn register(value: i64, version: u64) -> Register {
+        Register { value, version, highest_token: None, next_seq: 1, early: BTreeMap::new() }
+    }
+
     fn write(value: i64, token: Option<u64>, expected_version: Option<u64>) -> Write {
         Write { client: NodeId(1), value, token, expected_version }
     }
 
     #[test]
     fn fencing_rejects_a_token_below_the_highest_seen() {
-        let mut r = Register { value: 10, version: 0, highest_token: None };
+        let mut r = register(10, 0);
         assert_eq!(judge(&mut r, &write(9, Some(34), None), true), WriteVerdict::Accepted);
         assert_eq!(judge(&mut r, &write(8, Some(33), None), true), WriteVerdict::StaleToken { highest: 34 });
         assert_eq!(judge(&mut r, &write(8, Some(34), None), true), WriteVerdict::Accepted);
@@ -163,7 +230,7 @@ mod tests {
 
     #[test]
     fn compare_and_set_rejects_a_changed_version() {
-        let mut r = Register { value: 10, version: 3, highest_token: None };
+        let mut r = register(10, 3);
         assert_eq!(judge(&mut r, &write(9, None, Some(2)), true), WriteVerdict::VersionMismatch { current: 3 });
         assert_eq!(judge(&mut r, &write(9, None, Some(3)), true), WriteVerdict::Accepted);
         assert_eq!(r.version, 4);

@@ -58,6 +58,8 @@ struct SimNode {
     durable: Arc<DurableSlot>,
     /// Nested pauses: the node resumes when the last one ends.
     pauses: u32,
+    /// A crash has lost this node's disk at some point in the run.
+    disk_lost: bool,
 }
 
 type DurableSlot = Mutex<Option<Arc<dyn Any + Send + Sync>>>;
@@ -132,7 +134,7 @@ impl World {
                 main(ctx)
             })
             .build();
-        nodes.push(Node { clock, sim: Some(SimNode { id: handle.id(), durable, pauses: 0 }) });
+        nodes.push(Node { clock, sim: Some(SimNode { id: handle.id(), durable, pauses: 0, disk_lost: false }) });
         drop(nodes);
         self.history().nodes.push(NodeInfo { name: name.into(), role });
         id
@@ -267,6 +269,7 @@ impl World {
     pub fn crash(&self, id: NodeId, lose_state: bool) {
         let (madsim_id, durable) = self.sim_node(id, |n| {
             n.pauses = 0;
+            n.disk_lost |= lose_state;
             (n.id, n.durable.clone())
         });
         if lose_state {
@@ -386,6 +389,13 @@ impl NodeCtx {
     /// Sleep for `d` as measured on this node's monotonic clock.
     pub async fn sleep(&self, d: Duration) {
         self.clock.sleep(d).await
+    }
+
+    /// Whether a crash has ever lost this node's disk. A server that must not
+    /// forget (a raft log, a token counter) checks this at start: a slot
+    /// re-created after the loss would look like a fresh disk from then on.
+    pub fn disk_lost(&self) -> bool {
+        self.world.sim_node(self.id, |n| n.disk_lost)
     }
 
     /// The node's durable state: created by `init` on first use, kept across

@@ -25,6 +25,9 @@ use sim::clock::ClockSettings;
 use sim::history::{NodeId, Role};
 use sim::world::World;
 
+use crate::params::ParamReader;
+use client::SessionConfig;
+
 /// The service's settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CoordConfig {
@@ -42,6 +45,38 @@ pub struct CoordConfig {
     pub apply_wait: Duration,
     /// Timeout of one raft batch or watch notification.
     pub raft_timeout: Duration,
+}
+
+/// A leader heartbeats its followers every this many ticks.
+const HEARTBEAT_TICKS: usize = 2;
+
+/// Read the service's and the client session's settings, shared by the
+/// designs built on the service; they declare these parameters: `replicas`,
+/// `session_timeout_ms`, `tick_ms`, `election_ticks`, `op_timeout_ms`.
+pub fn read_params(design: &str, p: &ParamReader) -> Result<(CoordConfig, SessionConfig), String> {
+    let replicas = p.u64_at_least("replicas", 3)?;
+    if replicas % 2 == 0 {
+        return Err(format!(
+            "{design}: parameter replicas={replicas} must be odd: a majority of {replicas} is {}, \
+             so the extra replica adds a failure without adding tolerance (use {} or {})",
+            replicas / 2 + 1,
+            replicas - 1,
+            replicas + 1
+        ));
+    }
+    let tick = p.millis_at_least("tick_ms", 1)?;
+    let election_ticks = p.u64_at_least("election_ticks", HEARTBEAT_TICKS as u64 + 1)? as usize;
+    let op_timeout = p.millis_at_least("op_timeout_ms", 1)?;
+    let session_timeout = p.millis_at_least("session_timeout_ms", 3)?;
+    let coord = CoordConfig {
+        replicas: replicas as u32,
+        tick,
+        election_ticks,
+        heartbeat_ticks: HEARTBEAT_TICKS,
+        apply_wait: op_timeout,
+        raft_timeout: op_timeout,
+    };
+    Ok((coord, SessionConfig { timeout: session_timeout, op_timeout, backoff: tick }))
 }
 
 /// Add the ensemble to `world` (nodes `coord-0`..); their node ids, in raft id order.

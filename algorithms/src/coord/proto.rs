@@ -14,6 +14,8 @@ use raft::eraftpb::Message;
 use sim::history::NodeId;
 use sim::net::Rpc;
 
+use crate::resource::OrderedOp;
+
 use super::tree::{Child, SessionId, TreeError, Zxid};
 
 /// What a client asks of the service.
@@ -42,6 +44,10 @@ pub enum Op {
         path: String,
         watch: bool,
     },
+    /// Append an operation to the agreed order (`deterministic-ordering`).
+    Submit {
+        op: OrderedOp,
+    },
 }
 
 /// A client request, sent to the replica the client believes leads.
@@ -57,10 +63,17 @@ pub struct Request {
 pub enum Reply {
     Session(SessionId),
     Pong,
-    Created { path: String, czxid: Zxid },
+    Created {
+        path: String,
+        czxid: Zxid,
+    },
     Deleted,
     Children(Vec<Child>),
     Exists(Option<Zxid>),
+    /// The operation's place in the agreed order.
+    Ordered {
+        seq: u64,
+    },
 }
 
 /// Why a replica did not carry a request out.

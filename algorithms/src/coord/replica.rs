@@ -58,6 +58,10 @@ use sim::world::NodeCtx;
 use super::proto::{Op, RaftBatch, Reply, Request, ServiceError, WatchFired};
 use super::tree::{Applied, Change, Command, SessionId, Tree, TreeError};
 use super::CoordConfig;
+use crate::resource::ApplyInOrder;
+
+/// How many times a replica offers an ordered operation to the resource.
+const FORWARD_ATTEMPTS: u32 = 50;
 
 /// State shared by the replicas of one world, for measurement only.
 #[derive(Default)]
@@ -86,6 +90,8 @@ struct LogEntry {
 struct Outbox {
     raft: BTreeMap<u64, Vec<Message>>,
     watches: Vec<(NodeId, String)>,
+    /// Ordered operations to hand to the protected resource.
+    ordered: Vec<ApplyInOrder>,
 }
 
 impl Outbox {
@@ -189,6 +195,11 @@ impl Replica {
             }
             let mut changes = Vec::new();
             let applied = self.tree.apply(entry.index, &logged.command, &mut changes);
+            // Every replica hands each ordered operation to the resource (which
+            // applies it once, in order), so a leader's crash loses none.
+            if let Applied::Ordered { seq, client, op } = applied {
+                out.ordered.push(ApplyInOrder { seq, client, op });
+            }
             for change in changes {
                 let (path, what) = match change {
                     Change::Created(p) => (p, "created"),
@@ -279,6 +290,7 @@ impl Replica {
                 return self.propose(Command::Create { session, path, ephemeral, sequential })
             }
             Op::Delete { path } => return self.propose(Command::Delete { session, path }),
+            Op::Submit { op } => return self.propose(Command::Submit { client: req.client, op }),
             Op::GetChildren { path } => self.tree.children(&path).map(Reply::Children).map_err(ServiceError::Tree),
             Op::Exists { path, watch } => {
                 let czxid = self.tree.exists(&path);
@@ -326,6 +338,7 @@ fn applied_reply(applied: Applied) -> Result<Reply, ServiceError> {
         Applied::Session(id) => Ok(Reply::Session(id)),
         Applied::Created { path, czxid } => Ok(Reply::Created { path, czxid }),
         Applied::Deleted | Applied::Expired { .. } => Ok(Reply::Deleted),
+        Applied::Ordered { seq, .. } => Ok(Reply::Ordered { seq }),
         Applied::Failed(TreeError::SessionExpired) => Err(ServiceError::SessionExpired),
         Applied::Failed(e) => Err(ServiceError::Tree(e)),
     }
@@ -365,6 +378,21 @@ impl Handle {
                 h.dispatch(out);
             });
         }
+        for ordered in out.ordered {
+            let ctx = self.ctx.clone();
+            let timeout = self.config.raft_timeout;
+            madsim::task::spawn(async move {
+                // The resource is the world's node named "resource" (deployed
+                // after the ensemble). Retry until it acknowledges, a while.
+                let Some(resource) = ctx.world().node_id("resource") else { return };
+                let (seq, client, op) = (ordered.seq, ordered.client, ordered.op);
+                for _ in 0..FORWARD_ATTEMPTS {
+                    if ctx.call(resource, ApplyInOrder { seq, client, op }, timeout).await.is_ok() {
+                        return;
+                    }
+                }
+            });
+        }
         for (client, path) in out.watches {
             let ctx = self.ctx.clone();
             let timeout = self.config.raft_timeout;
@@ -390,13 +418,8 @@ pub fn main(
 
 async fn run(ctx: NodeCtx, config: CoordConfig, peers: Arc<[NodeId]>, index: usize, meter: Arc<Meter>) {
     let voters: Vec<u64> = (1..=peers.len() as u64).collect();
-    let mut fresh_disk = false;
-    let storage = (*ctx.durable(|| {
-        fresh_disk = true;
-        MemStorage::new_with_conf_state((voters, Vec::new()))
-    }))
-    .clone();
-    if fresh_disk && ctx.incarnation() > 0 {
+    let storage = (*ctx.durable(|| MemStorage::new_with_conf_state((voters, Vec::new())))).clone();
+    if ctx.disk_lost() {
         // Raft's safety rests on a replica never forgetting its log or its
         // vote: one that lost its disk could vote twice in a term or help
         // "commit" over entries it no longer has (raft-rs refuses to run

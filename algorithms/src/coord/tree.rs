@@ -23,6 +23,8 @@ use std::time::Duration;
 
 use sim::history::NodeId;
 
+use crate::resource::OrderedOp;
+
 /// A session's id: the zxid of the entry that created it (unique and agreed).
 pub type SessionId = u64;
 /// A transaction id: the log index of the entry that applied a change.
@@ -49,6 +51,12 @@ pub enum Command {
         session: SessionId,
         path: String,
     },
+    /// An operation to apply to the protected resource in log order
+    /// (`deterministic-ordering`); the tree only numbers it.
+    Submit {
+        client: NodeId,
+        op: OrderedOp,
+    },
 }
 
 /// Why a command or read failed; every replica gives the same answer.
@@ -74,6 +82,12 @@ pub enum Applied {
     /// The session's ephemeral nodes that went with it.
     Expired {
         deleted: Vec<String>,
+    },
+    /// A submitted operation got sequence number `seq` of the agreed order.
+    Ordered {
+        seq: u64,
+        client: NodeId,
+        op: OrderedOp,
     },
     Failed(TreeError),
 }
@@ -114,12 +128,14 @@ pub enum Change {
 pub struct Tree {
     nodes: BTreeMap<String, ZNode>,
     sessions: BTreeMap<SessionId, Session>,
+    /// How many operations have been submitted (the last sequence number).
+    ordered: u64,
 }
 
 impl Default for Tree {
     fn default() -> Self {
         let root = ZNode { czxid: 0, ephemeral_owner: None, next_seq: 0 };
-        Tree { nodes: BTreeMap::from([("/".to_string(), root)]), sessions: BTreeMap::new() }
+        Tree { nodes: BTreeMap::from([("/".to_string(), root)]), sessions: BTreeMap::new(), ordered: 0 }
     }
 }
 
@@ -136,6 +152,10 @@ impl Tree {
     /// the paths created and deleted.
     pub fn apply(&mut self, zxid: Zxid, command: &Command, changes: &mut Vec<Change>) -> Applied {
         match command {
+            Command::Submit { client, op } => {
+                self.ordered += 1;
+                Applied::Ordered { seq: self.ordered, client: *client, op: *op }
+            }
             Command::CreateSession { client, timeout } => {
                 self.sessions.insert(zxid, Session { client: *client, timeout: *timeout });
                 Applied::Session(zxid)
