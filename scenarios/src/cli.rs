@@ -100,7 +100,7 @@ pub enum Format {
 
 #[derive(Args, Debug, Clone)]
 pub struct SweepArgs {
-    /// Number of seeds [default: 100; for compare, per cell].
+    /// Number of seeds [default: 100 for run, 50 per cell for compare].
     #[arg(long, value_parser = positive_u64, allow_hyphen_values = true)]
     pub seeds: Option<u64>,
     /// First seed.

@@ -32,7 +32,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
         args.seeds, workload.duration
     );
     println!(
-        "{:<12} {:>12} {:>18} {:>16} {:>10}",
+        "{:<24} {:>12} {:>18} {:>16} {:>10}",
         "design", "sim s/wall s", "acquisitions/wall s", "messages/wall s", "vs bare"
     );
 
@@ -43,7 +43,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     }
     let bare_wall = started.elapsed().as_secs_f64();
     let bare_rate = bare_messages as f64 / bare_wall;
-    println!("{:<12} {:>12.0} {:>18} {:>16.0} {:>10}", "bare-madsim", sim_seconds / bare_wall, "-", bare_rate, "1.00");
+    println!("{:<24} {:>12.0} {:>18} {:>16.0} {:>10}", "bare-madsim", sim_seconds / bare_wall, "-", bare_rate, "1.00");
 
     for design in algorithms::designs() {
         let experiment = Experiment::new(crate::cli::spec(design.name(), "none", &workload))?;
@@ -56,7 +56,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
         }
         let wall = started.elapsed().as_secs_f64();
         println!(
-            "{:<12} {:>12.0} {:>18.0} {:>16.0} {:>10.2}",
+            "{:<24} {:>12.0} {:>18.0} {:>16.0} {:>10.2}",
             design.name(),
             sim_seconds / wall,
             acquired as f64 / wall,

@@ -21,7 +21,7 @@ use crate::report_dir::{self, cell_output, same_cell, Manifest};
 use crate::scenario::SCENARIOS;
 use crate::sweep::sweep;
 
-const DEFAULT_SEEDS: u64 = 100;
+const DEFAULT_SEEDS: u64 = 50;
 
 pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     let all_designs: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
