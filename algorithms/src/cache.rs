@@ -31,10 +31,7 @@ use sim::world::{NodeCtx, World};
 
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
-use crate::redis::{
-    self, DelIfValue, Eviction, ExpiryClock, MasterAddress, Persistence, RedisConfig, SentinelConfig, ServerRole,
-    SetNxPx,
-};
+use crate::redis::{self, DelIfValue, MasterAddress, RedisConfig, SentinelConfig, ServerRole, SetNxPx};
 use crate::retry::{Retrier, RetryPolicy};
 
 pub struct CacheDesign;
@@ -56,32 +53,6 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "replication_lag_ms", default: "10", help: "how long a change takes to reach the replica" },
     ParamSpec { name: "down_after_ms", default: "5000", help: "sentinel: master silence before failover" },
 ];
-
-pub const EVICTIONS: [&str; 3] = ["noeviction", "volatile-lru", "allkeys-lru"];
-pub const PERSISTENCES: [&str; 3] = ["none", "fsync-always", "delayed-restart"];
-
-/// Read the Redis server settings shared by `cache` and `redlock`.
-pub fn redis_config(p: &ParamReader, ttl: Duration) -> Result<RedisConfig, String> {
-    Ok(RedisConfig {
-        expiry_clock: [ExpiryClock::Wall, ExpiryClock::Monotonic][p.choice("expiry_clock", &["wall", "monotonic"])?],
-        eviction: [Eviction::NoEviction, Eviction::VolatileLru, Eviction::AllkeysLru]
-            [p.choice("eviction", &EVICTIONS)?],
-        pressure_churn: p.millis_at_least("pressure_churn_ms", 1)?,
-        persistence: [Persistence::None, Persistence::FsyncAlways, Persistence::DelayedRestart]
-            [p.choice("persistence", &PERSISTENCES)?],
-        restart_delay: ttl,
-        replication_lag: Duration::ZERO,
-    })
-}
-
-/// Read the retry settings shared by the lock clients.
-pub fn retry_policy(p: &ParamReader, max_attempts: Option<u32>) -> Result<RetryPolicy, String> {
-    Ok(RetryPolicy {
-        delay: p.millis_at_least("retry_delay_ms", 1)?,
-        jitter: p.millis_at_least("retry_jitter_ms", 0)?,
-        max_attempts,
-    })
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheConfig {
@@ -109,13 +80,13 @@ impl Design for CacheDesign {
     fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
         let p = ParamReader::new(self.name(), PARAMS, params)?;
         let ttl = p.millis_at_least("ttl_ms", 1)?;
-        let mut server = redis_config(&p, ttl)?;
+        let mut server = RedisConfig::read(&p, ttl)?;
         server.replication_lag = p.millis_at_least("replication_lag_ms", 0)?;
         let sentinel = p.bool("replica")?.then_some(());
         let down_after = p.millis_at_least("down_after_ms", 1)?;
         Ok(Arc::new(CacheConfig {
             ttl,
-            retry: retry_policy(&p, None)?,
+            retry: RetryPolicy::read(&p, None)?,
             op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
             server,
             sentinel: sentinel.map(|_| SentinelConfig { ping_every: Duration::from_secs(1), down_after }),

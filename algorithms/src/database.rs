@@ -35,7 +35,6 @@ use sim::net::Rpc;
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
-use crate::cache::retry_policy;
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
 use crate::retry::{Attempt, Retrier, RetryPolicy};
@@ -96,7 +95,7 @@ impl Design for DatabaseDesign {
             reaper_interval: p.millis_at_least("reaper_interval_ms", 1)?,
             commit: p.millis_at_least("commit_ms", 0)?,
             op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
-            retry: retry_policy(&p, None)?,
+            retry: RetryPolicy::read(&p, None)?,
             fencing: p.bool("fencing")?,
         }))
     }

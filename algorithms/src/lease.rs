@@ -39,7 +39,6 @@ use sim::net::Rpc;
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
-use crate::cache::retry_policy;
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
 use crate::retry::{Attempt, Retrier, RetryPolicy};
@@ -109,7 +108,7 @@ impl Design for LeaseDesign {
             fencing: p.bool("fencing")?,
             lock_delay: p.millis_at_least("lock_delay_ms", 0)?,
             op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
-            retry: retry_policy(&p, None)?,
+            retry: RetryPolicy::read(&p, None)?,
         }))
     }
 }

@@ -40,6 +40,8 @@ use sim::history::{EventKind, NodeId};
 use sim::net::Rpc;
 use sim::world::{NodeCtx, RpcError};
 
+use crate::params::ParamReader;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpiryClock {
     Wall,
@@ -69,6 +71,28 @@ pub struct RedisConfig {
     /// How long a restarted `delayed-restart` server refuses locks.
     pub restart_delay: Duration,
     pub replication_lag: Duration,
+}
+
+pub const EVICTIONS: [&str; 3] = ["noeviction", "volatile-lru", "allkeys-lru"];
+pub const PERSISTENCES: [&str; 3] = ["none", "fsync-always", "delayed-restart"];
+
+impl RedisConfig {
+    /// Read the server parameters shared by `cache` and `redlock`
+    /// (`expiry_clock`, `eviction`, `pressure_churn_ms`, `persistence`); a
+    /// `delayed-restart` server refuses locks for `ttl` after a restart.
+    pub fn read(p: &ParamReader, ttl: Duration) -> Result<RedisConfig, String> {
+        Ok(RedisConfig {
+            expiry_clock: [ExpiryClock::Wall, ExpiryClock::Monotonic]
+                [p.choice("expiry_clock", &["wall", "monotonic"])?],
+            eviction: [Eviction::NoEviction, Eviction::VolatileLru, Eviction::AllkeysLru]
+                [p.choice("eviction", &EVICTIONS)?],
+            pressure_churn: p.millis_at_least("pressure_churn_ms", 1)?,
+            persistence: [Persistence::None, Persistence::FsyncAlways, Persistence::DelayedRestart]
+                [p.choice("persistence", &PERSISTENCES)?],
+            restart_delay: ttl,
+            replication_lag: Duration::ZERO,
+        })
+    }
 }
 
 /// Errors a Redis server replies with.

@@ -29,7 +29,6 @@ use sim::history::{NodeId, Role};
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
-use crate::cache::{redis_config, retry_policy};
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, Params};
 use crate::redis::{self, DelIfValue, RedisConfig, ServerRole, SetNxPx};
@@ -107,9 +106,9 @@ impl Design for RedlockDesign {
             masters: masters as u32,
             ttl,
             node_timeout: p.millis_at_least("node_timeout_ms", 1)?,
-            retry: retry_policy(&p, Some(retry_count as u32))?,
+            retry: RetryPolicy::read(&p, Some(retry_count as u32))?,
             recheck: p.bool("recheck")?,
-            server: redis_config(&p, ttl)?,
+            server: RedisConfig::read(&p, ttl)?,
         }))
     }
 }
@@ -244,7 +243,7 @@ mod tests {
             node_timeout: Duration::from_millis(50),
             retry: RetryPolicy { delay: Duration::ZERO, jitter: Duration::ZERO, max_attempts: None },
             recheck: false,
-            server: crate::cache::redis_config(
+            server: RedisConfig::read(
                 &ParamReader::new("redlock", PARAMS, &Params::default()).unwrap(),
                 Duration::from_secs(10),
             )

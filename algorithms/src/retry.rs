@@ -14,6 +14,7 @@ use sim::rng::SimRng;
 use sim::world::NodeCtx;
 
 use crate::lock::{AcquireMode, Acquired};
+use crate::params::ParamReader;
 
 /// How a client retries a failed acquire attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +24,17 @@ pub struct RetryPolicy {
     pub jitter: Duration,
     /// Attempts per acquire at most (`None`: no bound but the mode's).
     pub max_attempts: Option<u32>,
+}
+
+impl RetryPolicy {
+    /// Read `retry_delay_ms` and `retry_jitter_ms`, which every retrying design declares.
+    pub fn read(p: &ParamReader, max_attempts: Option<u32>) -> Result<RetryPolicy, String> {
+        Ok(RetryPolicy {
+            delay: p.millis_at_least("retry_delay_ms", 1)?,
+            jitter: p.millis_at_least("retry_jitter_ms", 0)?,
+            max_attempts,
+        })
+    }
 }
 
 /// The result of one acquire attempt.

@@ -154,6 +154,13 @@ pub fn write(out: &Path, manifest: &Manifest, cells: &[CellOutput], pending: &[R
 
 const TITLE: &str = "locksim comparison";
 
+/// Print the comparison table and replay commands, and where the report is.
+pub fn print_summary(out: &Path, manifest: &Manifest, cells: &[CellOutput]) {
+    let reports: Vec<CellReport> = cells.iter().map(|c| c.report.clone()).collect();
+    print!("{}", reports::markdown::render(TITLE, &note(manifest, cells), &reports));
+    println!("\nreport written to {} (report.md, report.html, runs.csv, plots/)", out.display());
+}
+
 /// The line under the title: which seeds, how long, how many clients.
 pub fn note(manifest: &Manifest, cells: &[CellOutput]) -> String {
     let seed_sets: BTreeSet<Vec<u64>> = cells.iter().map(|c| c.records.iter().map(|r| r.seed).collect()).collect();

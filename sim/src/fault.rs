@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::clock::valid_drift;
-use crate::history::{EventKind, FaultKind, FaultPhase, History, NodeId, Role};
+use crate::history::{EventKind, FaultKind, FaultPhase, NodeId, Role};
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use crate::world::{NetworkSettings, World, WORLD};
@@ -265,7 +265,7 @@ fn aims_at_holder(fault: &Fault) -> bool {
 
 async fn wait_for_holder(world: &World) {
     let deadline = SimTime::now() + HOLDER_WAIT;
-    while world.with_history(clients_in_critical_section).is_empty() && SimTime::now() < deadline {
+    while world.clients_in_critical_section().is_empty() && SimTime::now() < deadline {
         madsim::time::sleep(Duration::from_millis(1)).await;
     }
 }
@@ -287,7 +287,7 @@ fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target) -> Vec<NodeId
     match target {
         Target::Node(name) => vec![world.node_id(name).unwrap_or_else(|| panic!("fault targets unknown node {name}"))],
         Target::Holder => {
-            let holders = world.with_history(clients_in_critical_section);
+            let holders = world.clients_in_critical_section();
             if holders.is_empty() {
                 pick(&mut rng, &clients)
             } else {
@@ -299,22 +299,4 @@ fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target) -> Vec<NodeId
         Target::RandomServer => pick(&mut rng, &servers),
         Target::EveryServer => servers,
     }
-}
-
-/// Clients inside their critical section at the end of `history`, in id order.
-/// A client that crashed inside is out.
-pub fn clients_in_critical_section(history: &History) -> Vec<NodeId> {
-    let mut inside = std::collections::BTreeSet::new();
-    for e in &history.events {
-        match &e.kind {
-            EventKind::CsEnter => {
-                inside.insert(e.node);
-            }
-            EventKind::CsExit | EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. } => {
-                inside.remove(&e.node);
-            }
-            _ => {}
-        }
-    }
-    inside.into_iter().collect()
 }

@@ -11,7 +11,7 @@
 //! ([`crate::net`]); nothing here knows what a lock is.
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::clock::{ClockSettings, NodeClock};
-use crate::history::{Event, EventKind, History, NodeId, NodeInfo, Role};
+use crate::history::{Event, EventKind, FaultKind, FaultPhase, History, NodeId, NodeInfo, Role};
 use crate::net::{Envelope, Handler, Net, Payload, Rpc};
 use crate::rng::{self, SimRng};
 use crate::time::SimTime;
@@ -41,6 +41,9 @@ struct Inner {
     signals: Mutex<BTreeMap<(NodeId, &'static str), SignalHandler>>,
     /// The server a design marks as the one clients depend on (fault target).
     primary: Mutex<Option<NodeId>>,
+    /// Clients inside their critical section now, kept as events are recorded
+    /// (faults aimed at the holder read it).
+    in_critical_section: Mutex<BTreeSet<NodeId>>,
     server_writes: AtomicU64,
     /// A madsim node that carries messages and runs the world's own tasks
     /// (the fault injector); faults never touch it.
@@ -76,16 +79,13 @@ impl World {
             net: Mutex::new(Net::new(network, rng::stream(seed, "network"))),
             signals: Mutex::new(BTreeMap::new()),
             primary: Mutex::new(None),
+            in_critical_section: Mutex::new(BTreeSet::new()),
             server_writes: AtomicU64::new(0),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
         world.nodes().push(Node { clock: Arc::new(NodeClock::new(ClockSettings::default())), sim: None });
         world.history().nodes.push(NodeInfo { name: "world".into(), role: Role::World });
         world
-    }
-
-    pub fn seed(&self) -> u64 {
-        self.0.seed
     }
 
     fn nodes(&self) -> MutexGuard<'_, Vec<Node>> {
@@ -166,12 +166,26 @@ impl World {
     /// Record an event at the current global time.
     pub fn record(&self, node: NodeId, kind: EventKind) {
         let at = SimTime::now();
+        match &kind {
+            EventKind::CsEnter => {
+                self.inside().insert(node);
+            }
+            // A client that crashed inside is out.
+            EventKind::CsExit | EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. } => {
+                self.inside().remove(&node);
+            }
+            _ => {}
+        }
         self.history().events.push(Event { at, node, kind });
     }
 
-    /// A copy of the history so far (the fault injector reads it to aim faults).
-    pub fn with_history<T>(&self, f: impl FnOnce(&History) -> T) -> T {
-        f(&self.history())
+    fn inside(&self) -> MutexGuard<'_, BTreeSet<NodeId>> {
+        self.0.in_critical_section.lock().expect("critical-section set poisoned")
+    }
+
+    /// Clients inside their critical section now, in id order.
+    pub fn clients_in_critical_section(&self) -> Vec<NodeId> {
+        self.inside().iter().copied().collect()
     }
 
     /// Messages sent so far (lost ones included).

@@ -80,9 +80,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         }
     }
     overall.finish_and_clear();
-    let reports: Vec<_> = cells.iter().map(|c| c.report.clone()).collect();
-    print!("{}", reports::markdown::render("locksim comparison", &report_dir::note(&manifest, &cells), &reports));
-    println!("\nreport written to {} (report.md, report.html, runs.csv, plots/)", args.out.display());
+    report_dir::print_summary(&args.out, &manifest, &cells);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -59,8 +59,6 @@ pub fn run(args: ReportArgs) -> Result<ExitCode, Failure> {
         }
     }
     report_dir::write(&args.out, &manifest, &cells, &[])?;
-    let reports: Vec<_> = cells.iter().map(|c| c.report.clone()).collect();
-    print!("{}", reports::markdown::render("locksim comparison", &report_dir::note(&manifest, &cells), &reports));
-    println!("\nreport written to {} (report.md, report.html, runs.csv, plots/)", args.out.display());
+    report_dir::print_summary(&args.out, &manifest, &cells);
     Ok(ExitCode::SUCCESS)
 }
