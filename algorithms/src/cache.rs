@@ -124,8 +124,6 @@ impl Deployment for CacheConfig {
     }
 }
 
-const LOCK_KEY: &str = "lock";
-
 struct CacheConnector {
     master: NodeId,
     sentinel: Option<NodeId>,
@@ -133,9 +131,10 @@ struct CacheConnector {
 }
 
 impl Connector for CacheConnector {
-    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId, lock: &str) -> Client {
         Client::Lock(Box::new(CacheClient {
             ctx: ctx.clone(),
+            key: lock.into(),
             address: MasterAddress { master: self.master, sentinel: self.sentinel },
             config: self.config,
             rng: ctx.rng("cache-client"),
@@ -146,6 +145,8 @@ impl Connector for CacheConnector {
 
 struct CacheClient {
     ctx: NodeCtx,
+    /// The lock's key.
+    key: String,
     address: MasterAddress,
     config: CacheConfig,
     rng: SimRng,
@@ -159,7 +160,7 @@ impl CacheClient {
         self.value = Some(value);
         let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
         loop {
-            let req = SetNxPx { key: LOCK_KEY.into(), value, ttl: self.config.ttl };
+            let req = SetNxPx { key: self.key.clone(), value, ttl: self.config.ttl };
             let (attempt, refresh) =
                 redis::judge_set(self.ctx.call(self.address.master, req, self.config.op_timeout).await);
             if refresh {
@@ -173,7 +174,7 @@ impl CacheClient {
 
     async fn release_value(&mut self) -> Released {
         let Some(value) = self.value.take() else { return Released::NotHeld };
-        let req = DelIfValue { key: LOCK_KEY.into(), value };
+        let req = DelIfValue { key: self.key.clone(), value };
         match self.ctx.call(self.address.master, req, self.config.op_timeout).await {
             Ok(Ok(true)) => Released::Released,
             Ok(Ok(false)) | Ok(Err(_)) => Released::NotHeld,

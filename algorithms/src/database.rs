@@ -110,8 +110,6 @@ impl Deployment for DatabaseConfig {
     }
 }
 
-const LOCK_ID: &str = "lock";
-
 #[derive(Debug, Clone, Copy)]
 struct Row {
     owner: Option<u64>,
@@ -131,6 +129,7 @@ struct Table {
 /// Acquire: `Some(token)` when this owner now holds the lock.
 #[derive(Debug)]
 struct Acquire {
+    lock: String,
     owner: u64,
     ttl: Option<Duration>,
 }
@@ -143,6 +142,7 @@ impl Rpc for Acquire {
 /// Release: `true` when the owner's row was deleted (insert) or cleared (cas).
 #[derive(Debug)]
 struct Release {
+    lock: String,
     owner: u64,
 }
 
@@ -151,31 +151,31 @@ impl Rpc for Release {
     const NAME: &'static str = "database.release";
 }
 
-fn acquire(table: &mut Table, mode: Mode, owner: u64, expires_at: Option<i64>) -> Option<u64> {
-    match (mode, table.rows.get_mut(LOCK_ID)) {
+fn acquire(table: &mut Table, mode: Mode, lock: &str, owner: u64, expires_at: Option<i64>) -> Option<u64> {
+    match (mode, table.rows.get_mut(lock)) {
         (Mode::Insert, Some(_)) => None, // unique-key violation
         (Mode::Insert, None) => {
             table.next_id += 1;
-            table.rows.insert(LOCK_ID.into(), Row { owner: Some(owner), version: table.next_id, expires_at });
+            table.rows.insert(lock.into(), Row { owner: Some(owner), version: table.next_id, expires_at });
             Some(table.next_id)
         }
         (Mode::Cas, Some(row)) if row.owner.is_some() => None,
         (Mode::Cas, row) => {
             let version = row.map_or(0, |r| r.version) + 1;
-            table.rows.insert(LOCK_ID.into(), Row { owner: Some(owner), version, expires_at });
+            table.rows.insert(lock.into(), Row { owner: Some(owner), version, expires_at });
             Some(version)
         }
     }
 }
 
-fn release(table: &mut Table, mode: Mode, owner: u64) -> bool {
-    let Some(row) = table.rows.get_mut(LOCK_ID) else { return false };
+fn release(table: &mut Table, mode: Mode, lock: &str, owner: u64) -> bool {
+    let Some(row) = table.rows.get_mut(lock) else { return false };
     if row.owner != Some(owner) {
         return false;
     }
     match mode {
         Mode::Insert => {
-            table.rows.remove(LOCK_ID);
+            table.rows.remove(lock);
         }
         Mode::Cas => {
             row.owner = None;
@@ -216,7 +216,7 @@ async fn serve(ctx: NodeCtx, config: DatabaseConfig) {
         async move {
             c.sleep(config.commit).await;
             let expires_at = req.ttl.map(|ttl| c.clock().wall() + ttl.as_nanos() as i64);
-            let token = acquire(&mut t.lock().expect("table poisoned"), config.mode, req.owner, expires_at);
+            let token = acquire(&mut t.lock().expect("table poisoned"), config.mode, &req.lock, req.owner, expires_at);
             if token.is_some() {
                 c.count_server_write();
             }
@@ -228,7 +228,7 @@ async fn serve(ctx: NodeCtx, config: DatabaseConfig) {
         let (t, c) = (t.clone(), c.clone());
         async move {
             c.sleep(config.commit).await;
-            let released = release(&mut t.lock().expect("table poisoned"), config.mode, req.owner);
+            let released = release(&mut t.lock().expect("table poisoned"), config.mode, &req.lock, req.owner);
             if released {
                 c.count_server_write();
             }
@@ -255,10 +255,11 @@ struct DatabaseConnector {
 }
 
 impl Connector for DatabaseConnector {
-    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId, lock: &str) -> Client {
         let mut rng = ctx.rng("database-client");
         Client::Lock(Box::new(DatabaseClient {
             ctx: ctx.clone(),
+            lock: lock.into(),
             db: self.db,
             config: self.config,
             owner: rng.gen(),
@@ -269,6 +270,8 @@ impl Connector for DatabaseConnector {
 
 struct DatabaseClient {
     ctx: NodeCtx,
+    /// The lock row's key.
+    lock: String,
     db: NodeId,
     config: DatabaseConfig,
     /// This client incarnation's owner id (a UUID in real deployments).
@@ -280,7 +283,7 @@ impl DatabaseClient {
     async fn acquire_loop(&mut self, mode: AcquireMode) -> Acquired {
         let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
         loop {
-            let req = Acquire { owner: self.owner, ttl: self.config.expiry };
+            let req = Acquire { lock: self.lock.clone(), owner: self.owner, ttl: self.config.expiry };
             let attempt = match self.ctx.call(self.db, req, self.config.op_timeout).await {
                 Ok(Some(token)) => Attempt::Held { token: self.config.fencing.then_some(token) },
                 Ok(None) => Attempt::Busy,
@@ -293,7 +296,7 @@ impl DatabaseClient {
     }
 
     async fn release_row(&mut self) -> Released {
-        match self.ctx.call(self.db, Release { owner: self.owner }, self.config.op_timeout).await {
+        match self.ctx.call(self.db, Release { lock: self.lock.clone(), owner: self.owner }, self.config.op_timeout).await {
             Ok(true) => Released::Released,
             Ok(false) => Released::NotHeld,
             Err(_) => Released::Unknown,
@@ -318,21 +321,21 @@ mod tests {
     #[test]
     fn insert_mode_is_a_unique_key_and_ids_never_repeat() {
         let mut t = Table::default();
-        assert_eq!(acquire(&mut t, Mode::Insert, 1, None), Some(1));
-        assert_eq!(acquire(&mut t, Mode::Insert, 2, None), None);
-        assert!(!release(&mut t, Mode::Insert, 2), "only the owner deletes its row");
-        assert!(release(&mut t, Mode::Insert, 1));
-        assert_eq!(acquire(&mut t, Mode::Insert, 2, None), Some(2));
+        assert_eq!(acquire(&mut t, Mode::Insert, "lock", 1, None), Some(1));
+        assert_eq!(acquire(&mut t, Mode::Insert, "lock", 2, None), None);
+        assert!(!release(&mut t, Mode::Insert, "lock", 2), "only the owner deletes its row");
+        assert!(release(&mut t, Mode::Insert, "lock", 1));
+        assert_eq!(acquire(&mut t, Mode::Insert, "lock", 2, None), Some(2));
     }
 
     #[test]
     fn cas_mode_bumps_the_version_and_the_reaper_frees_expired_rows() {
         let mut t = Table::default();
-        assert_eq!(acquire(&mut t, Mode::Cas, 1, Some(100)), Some(1));
-        assert_eq!(acquire(&mut t, Mode::Cas, 2, Some(100)), None);
+        assert_eq!(acquire(&mut t, Mode::Cas, "lock", 1, Some(100)), Some(1));
+        assert_eq!(acquire(&mut t, Mode::Cas, "lock", 2, Some(100)), None);
         assert_eq!(reap(&mut t, Mode::Cas, 99), 0);
         assert_eq!(reap(&mut t, Mode::Cas, 100), 1);
-        assert_eq!(acquire(&mut t, Mode::Cas, 2, None), Some(2));
+        assert_eq!(acquire(&mut t, Mode::Cas, "lock", 2, None), Some(2));
         assert_eq!(reap(&mut t, Mode::Cas, i64::MAX), 0, "a row without expiry is never reaped");
     }
 }

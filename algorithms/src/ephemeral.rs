@@ -119,9 +119,10 @@ struct EphemeralConnector {
 }
 
 impl Connector for EphemeralConnector {
-    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId, lock: &str) -> Client {
         Client::Lock(Box::new(EphemeralLock {
             ctx: ctx.clone(),
+            dir: format!("/{lock}"),
             session: CoordSession::start(ctx, self.replicas.clone(), self.config.session),
             config: self.config,
             rng: ctx.rng("ephemeral-lock"),
@@ -130,8 +131,6 @@ impl Connector for EphemeralConnector {
         }))
     }
 }
-
-const LOCK_DIR: &str = "/lock";
 
 /// The sequence number ZooKeeper appends: the name's last ten digits.
 fn sequence(name: &str) -> u64 {
@@ -153,6 +152,8 @@ enum Turn {
 
 struct EphemeralLock {
     ctx: NodeCtx,
+    /// The lock's parent node: `/` + the lock's name.
+    dir: String,
     session: CoordSession,
     config: EphemeralConfig,
     rng: SimRng,
@@ -164,7 +165,7 @@ struct EphemeralLock {
 
 impl EphemeralLock {
     async fn list(&self) -> Result<Vec<Child>, Failure> {
-        match self.session.request(Op::GetChildren { path: LOCK_DIR.into() }).await {
+        match self.session.request(Op::GetChildren { path: self.dir.clone() }).await {
             Ok(Reply::Children(children)) => Ok(children),
             Err(Failure::Tree(TreeError::NoNode)) => Ok(Vec::new()),
             Ok(other) => unreachable!("GetChildren replied {other:?}"),
@@ -182,15 +183,15 @@ impl EphemeralLock {
                     return Ok(mine);
                 }
             }
-            let op = Op::Create { path: format!("{LOCK_DIR}/{name}"), ephemeral: true, sequential: true };
+            let op = Op::Create { path: format!("{}/{}", self.dir, name), ephemeral: true, sequential: true };
             match self.session.request_once(op).await {
                 Ok(Reply::Created { path, czxid }) => {
-                    return Ok(Child { name: path[LOCK_DIR.len() + 1..].to_string(), czxid });
+                    return Ok(Child { name: path[self.dir.len() + 1..].to_string(), czxid });
                 }
                 Err(Failure::Unknown) => *maybe_created = true,
                 Err(Failure::Tree(TreeError::NoParent)) => {
                     // Curator's creatingParentsIfNeeded: the lock directory is persistent.
-                    let dir = Op::Create { path: LOCK_DIR.into(), ephemeral: false, sequential: false };
+                    let dir = Op::Create { path: self.dir.clone(), ephemeral: false, sequential: false };
                     match self.session.request(dir).await {
                         Ok(_) | Err(Failure::Tree(TreeError::NodeExists)) => {}
                         Err(e) => return Err(e),
@@ -213,7 +214,7 @@ impl EphemeralLock {
                 kept.push(child);
                 continue;
             }
-            let path = format!("{LOCK_DIR}/{}", child.name);
+            let path = format!("{}/{}", self.dir, child.name);
             match self.session.request(Op::Delete { path }).await {
                 Ok(_) | Err(Failure::Tree(TreeError::NoNode)) => {
                     self.orphans.retain(|(_, g)| !child.name.starts_with(&prefix(g)));
@@ -241,7 +242,7 @@ impl EphemeralLock {
             if left == Some(Duration::ZERO) {
                 return Turn::TimedOut;
             }
-            let previous = format!("{LOCK_DIR}/{}", queue[position - 1].name);
+            let previous = format!("{}/{}", self.dir, queue[position - 1].name);
             match self.session.request(Op::Exists { path: previous, watch: true }).await {
                 Ok(Reply::Exists(None)) => {}
                 Ok(_) => {
@@ -295,7 +296,7 @@ impl EphemeralLock {
                 // A new session and a new node (the old one went with the session).
                 Turn::Expired => maybe_created = false,
                 Turn::TimedOut => {
-                    let path = format!("{LOCK_DIR}/{}", ours.name);
+                    let path = format!("{}/{}", self.dir, ours.name);
                     return match self.session.request(Op::Delete { path }).await {
                         Ok(_) | Err(Failure::Tree(TreeError::NoNode)) | Err(Failure::Expired) => Acquired::Busy,
                         Err(_) => self.give_up(guid, true),
@@ -308,7 +309,7 @@ impl EphemeralLock {
 
     async fn release_node(&mut self) -> Released {
         let Some(name) = self.held.take() else { return Released::NotHeld };
-        let path = format!("{LOCK_DIR}/{name}");
+        let path = format!("{}/{}", self.dir, name);
         let mut sent_unanswered = false;
         let give_up_at = self.ctx.clock().monotonic() + self.config.session.timeout;
         loop {

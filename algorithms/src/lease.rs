@@ -29,6 +29,7 @@
 //! `fencing=false` the token is not sent and the resource cannot check it.
 
 use rand::Rng;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -124,6 +125,7 @@ impl Deployment for LeaseConfig {
 
 #[derive(Debug)]
 struct Grant {
+    lock: String,
     owner: u64,
 }
 
@@ -135,6 +137,7 @@ impl Rpc for Grant {
 
 #[derive(Debug)]
 struct Renew {
+    lock: String,
     owner: u64,
     token: u64,
 }
@@ -147,6 +150,7 @@ impl Rpc for Renew {
 
 #[derive(Debug)]
 struct Release {
+    lock: String,
     owner: u64,
     token: u64,
 }
@@ -164,11 +168,22 @@ struct Lease {
     expires: Duration,
 }
 
+/// One lease per lock name.
 #[derive(Debug)]
 struct LeaseTable {
-    current: Option<Lease>,
-    /// No grant before this time (restart grace, lock-delay).
+    current: BTreeMap<String, Lease>,
+    /// No grant of that lock before this time (lock-delay).
+    delayed_until: BTreeMap<String, Duration>,
+    /// No grant at all before this time (restart grace).
     blocked_until: Duration,
+}
+
+impl LeaseTable {
+    fn grantable(&self, lock: &str, now: Duration) -> bool {
+        !self.current.contains_key(lock)
+            && now >= self.blocked_until
+            && self.delayed_until.get(lock).is_none_or(|t| now >= *t)
+    }
 }
 
 /// The durable token counter.
@@ -188,17 +203,19 @@ async fn serve(ctx: NodeCtx, config: LeaseConfig) {
     let now = ctx.clock().monotonic();
     // After a restart, leases granted before it may still be in use: wait them out.
     let blocked_until = if ctx.incarnation() > 0 { now + config.lease } else { now };
-    let table = Arc::new(Mutex::new(LeaseTable { current: None, blocked_until }));
+    let table =
+        Arc::new(Mutex::new(LeaseTable { current: BTreeMap::new(), delayed_until: BTreeMap::new(), blocked_until }));
 
     let (t, c) = (table.clone(), ctx.clone());
     ctx.serve(move |req: Grant| {
         let now = c.clock().monotonic();
         let mut table = t.lock().expect("lease table poisoned");
-        expire(&mut table, now, config.lock_delay, &c);
-        let granted = if table.current.is_none() && now >= table.blocked_until {
+        expire(&mut table, &req.lock, now, config.lock_delay, &c);
+        let granted = if table.grantable(&req.lock, now) {
             let mut tokens = tokens.lock().expect("token counter poisoned");
             tokens.last += 1;
-            table.current = Some(Lease { owner: req.owner, token: tokens.last, expires: now + config.lease });
+            let lease = Lease { owner: req.owner, token: tokens.last, expires: now + config.lease };
+            table.current.insert(req.lock, lease);
             c.count_server_write();
             Some(tokens.last)
         } else {
@@ -210,8 +227,8 @@ async fn serve(ctx: NodeCtx, config: LeaseConfig) {
     ctx.serve(move |req: Renew| {
         let now = c.clock().monotonic();
         let mut table = t.lock().expect("lease table poisoned");
-        expire(&mut table, now, config.lock_delay, &c);
-        let renewed = match table.current.as_mut() {
+        expire(&mut table, &req.lock, now, config.lock_delay, &c);
+        let renewed = match table.current.get_mut(&req.lock) {
             Some(l) if l.owner == req.owner && l.token == req.token => {
                 l.expires = now + config.lease;
                 c.count_server_write();
@@ -225,10 +242,10 @@ async fn serve(ctx: NodeCtx, config: LeaseConfig) {
     ctx.serve(move |req: Release| {
         let now = c.clock().monotonic();
         let mut table = t.lock().expect("lease table poisoned");
-        expire(&mut table, now, config.lock_delay, &c);
-        let released = table.current.is_some_and(|l| l.owner == req.owner && l.token == req.token);
+        expire(&mut table, &req.lock, now, config.lock_delay, &c);
+        let released = table.current.get(&req.lock).is_some_and(|l| l.owner == req.owner && l.token == req.token);
         if released {
-            table.current = None;
+            table.current.remove(&req.lock);
             c.count_server_write();
         }
         std::future::ready(released)
@@ -237,10 +254,10 @@ async fn serve(ctx: NodeCtx, config: LeaseConfig) {
 }
 
 /// Drop an expired lease; its holder vanished, so lock-delay starts.
-fn expire(table: &mut LeaseTable, now: Duration, lock_delay: Duration, ctx: &NodeCtx) {
-    if let Some(lease) = table.current.filter(|l| l.expires <= now) {
-        table.current = None;
-        table.blocked_until = table.blocked_until.max(lease.expires + lock_delay);
+fn expire(table: &mut LeaseTable, lock: &str, now: Duration, lock_delay: Duration, ctx: &NodeCtx) {
+    if let Some(lease) = table.current.get(lock).copied().filter(|l| l.expires <= now) {
+        table.current.remove(lock);
+        table.delayed_until.insert(lock.into(), lease.expires + lock_delay);
         ctx.record(EventKind::Note { detail: format!("lease with token {} expired without a release", lease.token) });
     }
 }
@@ -251,10 +268,11 @@ struct LeaseConnector {
 }
 
 impl Connector for LeaseConnector {
-    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId, lock: &str) -> Client {
         let mut rng = ctx.rng("lease-client");
         Client::Lock(Box::new(LeaseClient {
             ctx: ctx.clone(),
+            lock: lock.into(),
             server: self.server,
             config: self.config,
             owner: rng.gen(),
@@ -275,6 +293,7 @@ struct Holding {
 
 struct LeaseClient {
     ctx: NodeCtx,
+    lock: String,
     server: NodeId,
     config: LeaseConfig,
     owner: u64,
@@ -287,7 +306,7 @@ impl LeaseClient {
         let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
         loop {
             let sent = self.ctx.clock().monotonic();
-            let attempt = match self.ctx.call(self.server, Grant { owner: self.owner }, self.config.op_timeout).await {
+            let attempt = match self.ctx.call(self.server, Grant { lock: self.lock.clone(), owner: self.owner }, self.config.op_timeout).await {
                 Ok(Some(token)) => {
                     let holding = Arc::new(Holding {
                         token,
@@ -295,7 +314,8 @@ impl LeaseClient {
                         released: AtomicBool::new(false),
                     });
                     self.held = Some(holding.clone());
-                    madsim::task::spawn(renew(self.ctx.clone(), self.server, self.owner, self.config, holding));
+                    let renewal = Renewal { ctx: self.ctx.clone(), server: self.server, lock: self.lock.clone(), owner: self.owner };
+                    madsim::task::spawn(renewal.run(self.config, holding));
                     Attempt::Held { token: self.config.fencing.then_some(token) }
                 }
                 Ok(None) => Attempt::Busy,
@@ -310,7 +330,7 @@ impl LeaseClient {
     async fn release_lease(&mut self) -> Released {
         let Some(holding) = self.held.take() else { return Released::NotHeld };
         holding.released.store(true, Ordering::Relaxed);
-        let req = Release { owner: self.owner, token: holding.token };
+        let req = Release { lock: self.lock.clone(), owner: self.owner, token: holding.token };
         match self.ctx.call(self.server, req, self.config.op_timeout).await {
             Ok(true) => Released::Released,
             Ok(false) => Released::NotHeld,
@@ -321,33 +341,43 @@ impl LeaseClient {
 
 /// Renew every third of the lease while held; a refused renewal ends the
 /// lease for this holder (it stops using it at once).
-async fn renew(ctx: NodeCtx, server: NodeId, owner: u64, config: LeaseConfig, holding: Arc<Holding>) {
-    loop {
-        ctx.sleep(config.lease / 3).await;
-        if holding.released.load(Ordering::Relaxed) {
-            return;
-        }
-        ctx.record(EventKind::Invoke { op: Op::Renew });
-        let sent = ctx.clock().monotonic();
-        let reply = ctx.call(server, Renew { owner, token: holding.token }, config.op_timeout).await;
-        if holding.released.load(Ordering::Relaxed) {
-            return;
-        }
-        let outcome = match reply {
-            Ok(true) => {
-                *holding.valid_until.lock().expect("holding poisoned") = sent + config.usable();
-                Outcome::Ok
+struct Renewal {
+    ctx: NodeCtx,
+    server: NodeId,
+    lock: String,
+    owner: u64,
+}
+
+impl Renewal {
+    async fn run(self, config: LeaseConfig, holding: Arc<Holding>) {
+        let Renewal { ctx, server, lock, owner } = self;
+        loop {
+            ctx.sleep(config.lease / 3).await;
+            if holding.released.load(Ordering::Relaxed) {
+                return;
             }
-            Ok(false) => {
-                *holding.valid_until.lock().expect("holding poisoned") = Duration::ZERO;
-                Outcome::Fail
+            ctx.record(EventKind::Invoke { op: Op::Renew, lock: None });
+            let sent = ctx.clock().monotonic();
+            let reply = ctx.call(server, Renew { lock: lock.clone(), owner, token: holding.token }, config.op_timeout).await;
+            if holding.released.load(Ordering::Relaxed) {
+                return;
             }
-            // Unknown: keep the validity the last success gave.
-            Err(_) => Outcome::Info,
-        };
-        ctx.record(EventKind::Complete { op: Op::Renew, outcome, token: Some(holding.token) });
-        if outcome == Outcome::Fail {
-            return;
+            let outcome = match reply {
+                Ok(true) => {
+                    *holding.valid_until.lock().expect("holding poisoned") = sent + config.usable();
+                    Outcome::Ok
+                }
+                Ok(false) => {
+                    *holding.valid_until.lock().expect("holding poisoned") = Duration::ZERO;
+                    Outcome::Fail
+                }
+                // Unknown: keep the validity the last success gave.
+                Err(_) => Outcome::Info,
+            };
+            ctx.record(EventKind::Complete { op: Op::Renew, outcome, token: Some(holding.token) });
+            if outcome == Outcome::Fail {
+                return;
+            }
         }
     }
 }

@@ -72,8 +72,10 @@ pub enum Client {
 
 /// Gives each client node its own client.
 pub trait Connector: Send + Sync {
-    /// `resource` is the protected resource, for designs that operate on it directly.
-    fn connect(&self, ctx: &NodeCtx, resource: NodeId) -> Client;
+    /// A client of the lock called `lock` (a workload may use several: one per
+    /// account, one per permit; each gets its own client). `resource` is the
+    /// protected resource, for designs that operate on it directly.
+    fn connect(&self, ctx: &NodeCtx, resource: NodeId, lock: &str) -> Client;
 }
 
 /// A configured design, ready to be deployed into any number of worlds.

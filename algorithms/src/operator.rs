@@ -6,13 +6,14 @@
 use std::time::Duration;
 
 use crate::lock::LockFuture;
+use crate::resource::Update;
 
-/// A guarded operation: a pure function from the resource's current value to
-/// the value to write (`None`: nothing to do, e.g. sold out), and how long the
-/// client computes between reading and writing.
+/// A guarded operation: the update to make to the resource's value (it may
+/// find nothing to do, e.g. sold out), and how long the client computes
+/// between reading and writing.
 #[derive(Clone, Copy, Debug)]
 pub struct GuardedOp {
-    pub apply: fn(i64) -> Option<i64>,
+    pub update: Update,
     pub compute: Duration,
 }
 
@@ -21,7 +22,7 @@ pub struct GuardedOp {
 pub enum Operated {
     /// Applied exactly once.
     Committed,
-    /// `apply` had nothing to do with the value it saw.
+    /// The update had nothing to do with the value it saw.
     Declined,
     /// Not applied: the design gave up (too many conflicts, unavailable).
     GaveUp,

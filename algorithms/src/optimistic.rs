@@ -88,7 +88,7 @@ impl OptimisticClient {
                 Ok(read) => read,
                 Err(RpcError::Timeout) => return Operated::GaveUp,
             };
-            let Some(new) = (op.apply)(value) else { return Operated::Declined };
+            let Some(new) = op.update.apply(value) else { return Operated::Declined };
             self.ctx.sleep(op.compute).await;
             match self.resource.write(new, None, Some(version)).await {
                 Ok(sim::history::WriteVerdict::Accepted) => return Operated::Committed,
@@ -118,7 +118,7 @@ impl Deployment for OptimisticConfig {
 }
 
 impl Connector for OptimisticConfig {
-    fn connect(&self, ctx: &NodeCtx, resource: NodeId) -> Client {
+    fn connect(&self, ctx: &NodeCtx, resource: NodeId, _lock: &str) -> Client {
         Client::Operator(Box::new(OptimisticClient::new(ctx, resource, *self)))
     }
 }

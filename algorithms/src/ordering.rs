@@ -15,9 +15,9 @@
 //! resource, which applies operations strictly in number order, each exactly
 //! once (later numbers wait for earlier ones; repeats are ignored). The
 //! client's operation is committed when its entry is: it will be applied in
-//! that order. Simplified: only the inventory's operation travels (as data,
-//! [`crate::resource::OrderedOp`]); the client reads the stock first and does
-//! not submit once it is sold out; operations are forwarded by every replica
+//! that order. Simplified: operations travel as data (
+//! [`crate::resource::Update`]); the client reads the value first and does
+//! not submit an update with nothing to do (sold out, tick already run); operations are forwarded by every replica
 //! (a few tries each) rather than pulled by the resource.
 //!
 //! What it costs shows as latency (a consensus round per operation) and
@@ -35,7 +35,7 @@ use crate::coord::{self, CoordConfig};
 use crate::lock::{Client, Connector, Deployment, Design, LockFuture};
 use crate::operator::{GuardedOp, Operated, Operator};
 use crate::params::{ParamReader, ParamSpec, Params};
-use crate::resource::{OrderedOp, ResourceClient};
+use crate::resource::ResourceClient;
 
 pub struct OrderingDesign;
 
@@ -89,7 +89,7 @@ struct OrderingConnector {
 }
 
 impl Connector for OrderingConnector {
-    fn connect(&self, ctx: &NodeCtx, resource: NodeId) -> Client {
+    fn connect(&self, ctx: &NodeCtx, resource: NodeId, _lock: &str) -> Client {
         Client::Operator(Box::new(OrderingClient {
             ctx: ctx.clone(),
             session: CoordSession::start(ctx, self.replicas.clone(), self.config.session),
@@ -106,9 +106,9 @@ struct OrderingClient {
 
 impl OrderingClient {
     async fn submit(&mut self, op: GuardedOp) -> Operated {
-        // Sold out? (A hint only: the resource decides, in order.)
+        // Nothing to do (sold out, tick run)? A hint only: the resource decides, in order.
         match self.resource.read().await {
-            Ok((stock, _)) if (op.apply)(stock).is_none() => return Operated::Declined,
+            Ok((value, _)) if op.update.apply(value).is_none() => return Operated::Declined,
             Ok(_) => {}
             Err(_) => return Operated::GaveUp,
         }
@@ -117,7 +117,7 @@ impl OrderingClient {
             return Operated::GaveUp;
         }
         // A lost reply may hide an appended entry: do not submit it twice.
-        match self.session.request_once(Op::Submit { op: OrderedOp::TakeOneIfPositive }).await {
+        match self.session.request_once(Op::Submit { op: op.update }).await {
             Ok(Reply::Ordered { .. }) => Operated::Committed,
             Ok(other) => unreachable!("a submit is answered with its order, not {other:?}"),
             Err(Failure::Unknown) => Operated::Unknown,

@@ -125,17 +125,16 @@ impl Deployment for RedlockConfig {
     }
 }
 
-const LOCK_KEY: &str = "lock";
-
 struct RedlockConnector {
     masters: Vec<NodeId>,
     config: RedlockConfig,
 }
 
 impl Connector for RedlockConnector {
-    fn connect(&self, ctx: &NodeCtx, _resource: NodeId) -> Client {
+    fn connect(&self, ctx: &NodeCtx, _resource: NodeId, lock: &str) -> Client {
         Client::Lock(Box::new(RedlockClient {
             ctx: ctx.clone(),
+            key: lock.into(),
             masters: self.masters.clone(),
             config: self.config,
             rng: ctx.rng("redlock-client"),
@@ -147,6 +146,8 @@ impl Connector for RedlockConnector {
 
 struct RedlockClient {
     ctx: NodeCtx,
+    /// The lock's key.
+    key: String,
     masters: Vec<NodeId>,
     config: RedlockConfig,
     rng: SimRng,
@@ -161,7 +162,7 @@ impl RedlockClient {
         let started = self.ctx.clock().monotonic();
         let mut granted = 0;
         for &master in &self.masters {
-            let req = SetNxPx { key: LOCK_KEY.into(), value, ttl: self.config.ttl };
+            let req = SetNxPx { key: self.key.clone(), value, ttl: self.config.ttl };
             if let Ok(Ok(true)) = self.ctx.call(master, req, self.config.node_timeout).await {
                 granted += 1;
             }
@@ -184,7 +185,7 @@ impl RedlockClient {
     async fn unlock_all(&mut self, value: u64) -> (u32, bool) {
         let (mut deleted, mut timed_out) = (0, false);
         for &master in &self.masters {
-            match self.ctx.call(master, DelIfValue { key: LOCK_KEY.into(), value }, self.config.node_timeout).await {
+            match self.ctx.call(master, DelIfValue { key: self.key.clone(), value }, self.config.node_timeout).await {
                 Ok(Ok(true)) => deleted += 1,
                 Ok(_) => {}
                 Err(_) => timed_out = true,

@@ -1,8 +1,10 @@
-//! The protected resource: a storage node holding one integer register.
+//! The protected resource: a storage node holding integer registers (one
+//! for most workloads; one per account for `transfer`, one per permit for
+//! `semaphore`).
 //!
 //! A write may carry a fencing token (Kleppmann, "How to do distributed
 //! locking"; Chubby's sequencers): when fencing is on, the resource remembers
-//! the highest token it has seen and rejects a write with a lower one. A write
+//! the highest token it has seen on each register and rejects a write with a lower one. A write
 //! may instead carry an expected version (compare-and-set). Every read and
 //! every judged write is recorded in the history; the effect checkers read
 //! those records, so the resource is where "corrupted" is observed.
@@ -22,9 +24,19 @@ use sim::world::{NodeCtx, RpcError, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResourceConfig {
+    /// Every register's starting value.
     pub initial: i64,
-    /// Reject writes whose fencing token is below the highest seen.
+    /// How many registers (keys 0..registers); most workloads use one.
+    pub registers: u32,
+    /// Reject writes whose fencing token is below the highest seen on that register.
     pub check_tokens: bool,
+}
+
+impl ResourceConfig {
+    /// One register starting at `initial`, fencing on.
+    pub fn single(initial: i64) -> ResourceConfig {
+        ResourceConfig { initial, registers: 1, check_tokens: true }
+    }
 }
 
 #[derive(Debug)]
@@ -32,36 +44,46 @@ struct Register {
     value: i64,
     version: u64,
     highest_token: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Store {
+    registers: Vec<Register>,
     /// Ordered operations: the sequence number applied next, and those that
     /// arrived ahead of it.
     next_seq: u64,
-    early: BTreeMap<u64, (NodeId, OrderedOp)>,
+    early: BTreeMap<u64, (NodeId, Update)>,
 }
 
-/// An operation the resource applies itself, in an agreed order
-/// (`deterministic-ordering`): it travels as data through a replicated log.
+/// An update the resource (or a design, on the value it read) computes from a
+/// register's current value. It is data, not a closure, so it can travel
+/// through a replicated log (`deterministic-ordering`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OrderedOp {
+pub enum Update {
     /// Decrement the value by one if it is positive (take one unit of stock).
     TakeOneIfPositive,
+    /// Raise the value to this if it is lower (mark a cron tick as run).
+    AdvanceTo(i64),
 }
 
-impl OrderedOp {
+impl Update {
+    /// The value to write, or `None` when there is nothing to do.
     pub fn apply(self, value: i64) -> Option<i64> {
         match self {
-            OrderedOp::TakeOneIfPositive => (value > 0).then(|| value - 1),
+            Update::TakeOneIfPositive => (value > 0).then(|| value - 1),
+            Update::AdvanceTo(target) => (value < target).then_some(target),
         }
     }
 }
 
-/// Apply the operation numbered `seq` of an agreed order, exactly once and
-/// in order: earlier numbers first, repeats ignored (several replicas forward
-/// every operation). The reply acknowledges receipt.
+/// Apply the update numbered `seq` of an agreed order to register 0, exactly
+/// once and in order: earlier numbers first, repeats ignored (several
+/// replicas forward every operation). The reply acknowledges receipt.
 #[derive(Debug)]
 pub struct ApplyInOrder {
     pub seq: u64,
     pub client: NodeId,
-    pub op: OrderedOp,
+    pub op: Update,
 }
 
 impl Rpc for ApplyInOrder {
@@ -72,6 +94,7 @@ impl Rpc for ApplyInOrder {
 #[derive(Debug)]
 struct Read {
     client: NodeId,
+    key: u32,
 }
 
 impl Rpc for Read {
@@ -82,9 +105,11 @@ impl Rpc for Read {
 #[derive(Debug)]
 struct Write {
     client: NodeId,
+    key: u32,
     value: i64,
     token: Option<u64>,
     expected_version: Option<u64>,
+    read_version: Option<u64>,
 }
 
 impl Rpc for Write {
@@ -94,38 +119,44 @@ impl Rpc for Write {
 
 /// Add the resource node to `world`; returns its id for [`ResourceClient`]s.
 pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
+    assert!(config.registers >= 1, "the resource needs a register");
     world.add_node("resource", Role::Resource, ClockSettings::default(), move |ctx: NodeCtx| async move {
         let fresh = std::cell::Cell::new(false);
-        let register = ctx.durable(|| {
+        let store = ctx.durable(|| {
             fresh.set(true);
-            Mutex::new(Register {
-                value: config.initial,
-                version: 0,
-                highest_token: None,
+            let fresh_register = || Register { value: config.initial, version: 0, highest_token: None };
+            Mutex::new(Store {
+                registers: (0..config.registers).map(|_| fresh_register()).collect(),
                 next_seq: 1,
                 early: BTreeMap::new(),
             })
         });
         if fresh.get() {
-            ctx.record(EventKind::ResourceInit { value: config.initial });
+            ctx.record(EventKind::ResourceInit { value: config.initial, registers: config.registers });
         }
-        let (reads, writes) = (register.clone(), register);
+        let (reads, writes) = (store.clone(), store);
         let read_ctx = ctx.clone();
         ctx.serve(move |req: Read| {
-            let r = reads.lock().expect("register poisoned");
-            read_ctx.record(EventKind::Read { client: req.client, value: r.value, version: r.version });
-            std::future::ready((r.value, r.version))
+            let store = reads.lock().expect("store poisoned");
+            // An unknown key reads as a fresh register (never written).
+            let (value, version) =
+                store.registers.get(req.key as usize).map_or((config.initial, 0), |r| (r.value, r.version));
+            read_ctx.record(EventKind::Read { client: req.client, value, version, key: req.key });
+            std::future::ready((value, version))
         });
         let (ordered, ordered_ctx) = (writes.clone(), ctx.clone());
         ctx.serve(move |req: ApplyInOrder| {
-            apply_in_order(&mut ordered.lock().expect("register poisoned"), req, &ordered_ctx);
+            apply_in_order(&mut ordered.lock().expect("store poisoned"), req, &ordered_ctx);
             std::future::ready(())
         });
         let write_ctx = ctx.clone();
         ctx.serve(move |req: Write| {
-            let mut r = writes.lock().expect("register poisoned");
+            let mut store = writes.lock().expect("store poisoned");
+            let Some(r) = store.registers.get_mut(req.key as usize) else {
+                panic!("write to register {} of a resource with {}", req.key, config.registers)
+            };
             let prev = r.value;
-            let verdict = judge(&mut r, &req, config.check_tokens);
+            let verdict = judge(r, &req, config.check_tokens);
             write_ctx.record(EventKind::Write {
                 client: req.client,
                 prev,
@@ -133,6 +164,8 @@ pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
                 token: req.token,
                 version: r.version,
                 verdict,
+                key: req.key,
+                read_version: req.read_version,
             });
             std::future::ready(verdict)
         });
@@ -141,17 +174,26 @@ pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
 }
 
 /// Queue an ordered operation and apply every one now in sequence.
-fn apply_in_order(r: &mut Register, req: ApplyInOrder, ctx: &NodeCtx) {
-    if req.seq >= r.next_seq {
-        r.early.insert(req.seq, (req.client, req.op));
+fn apply_in_order(store: &mut Store, req: ApplyInOrder, ctx: &NodeCtx) {
+    if req.seq >= store.next_seq {
+        store.early.insert(req.seq, (req.client, req.op));
     }
-    while let Some((client, op)) = r.early.remove(&r.next_seq) {
-        r.next_seq += 1;
+    while let Some((client, op)) = store.early.remove(&store.next_seq) {
+        store.next_seq += 1;
+        let r = &mut store.registers[0];
         let Some(value) = op.apply(r.value) else { continue };
         let prev = std::mem::replace(&mut r.value, value);
         r.version += 1;
-        let version = r.version;
-        ctx.record(EventKind::Write { client, prev, value, token: None, version, verdict: WriteVerdict::Accepted });
+        ctx.record(EventKind::Write {
+            client,
+            prev,
+            value,
+            token: None,
+            version: r.version,
+            verdict: WriteVerdict::Accepted,
+            key: 0,
+            read_version: None,
+        });
     }
 }
 
@@ -182,25 +224,52 @@ pub struct ResourceClient {
     timeout: Duration,
 }
 
+/// A write as a client sends it: the value, the holder's fencing token, the
+/// version it expects (compare-and-set), the version it read (recorded only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteRequest {
+    pub key: u32,
+    pub value: i64,
+    pub token: Option<u64>,
+    pub expected_version: Option<u64>,
+    pub read_version: Option<u64>,
+}
+
 impl ResourceClient {
     pub fn new(ctx: NodeCtx, resource: NodeId, timeout: Duration) -> Self {
         ResourceClient { ctx, resource, timeout }
     }
 
-    /// The current value and version.
+    /// Register 0's current value and version.
     pub async fn read(&self) -> Result<(i64, u64), RpcError> {
-        let req = Read { client: self.ctx.id() };
+        self.read_key(0).await
+    }
+
+    /// Register `key`'s current value and version.
+    pub async fn read_key(&self, key: u32) -> Result<(i64, u64), RpcError> {
+        let req = Read { client: self.ctx.id(), key };
         self.ctx.call(self.resource, req, self.timeout).await
     }
 
-    /// Write `value`, with the holder's fencing token and/or the version it expects.
+    /// Write `value` to register 0, with the holder's fencing token and/or the version it expects.
     pub async fn write(
         &self,
         value: i64,
         token: Option<u64>,
         expected_version: Option<u64>,
     ) -> Result<WriteVerdict, RpcError> {
-        let req = Write { client: self.ctx.id(), value, token, expected_version };
+        self.send(WriteRequest { value, token, expected_version, ..WriteRequest::default() }).await
+    }
+
+    pub async fn send(&self, w: WriteRequest) -> Result<WriteVerdict, RpcError> {
+        let req = Write {
+            client: self.ctx.id(),
+            key: w.key,
+            value: w.value,
+            token: w.token,
+            expected_version: w.expected_version,
+            read_version: w.read_version,
+        };
         self.ctx.call(self.resource, req, self.timeout).await
     }
 }
@@ -210,11 +279,11 @@ mod tests {
     use super::*;
 
     fn register(value: i64, version: u64) -> Register {
-        Register { value, version, highest_token: None, next_seq: 1, early: BTreeMap::new() }
+        Register { value, version, highest_token: None }
     }
 
     fn write(value: i64, token: Option<u64>, expected_version: Option<u64>) -> Write {
-        Write { client: NodeId(1), value, token, expected_version }
+        Write { client: NodeId(1), key: 0, value, token, expected_version, read_version: None }
     }
 
     #[test]

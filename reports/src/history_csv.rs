@@ -16,12 +16,13 @@ fn event_type(kind: &EventKind) -> &'static str {
     match kind {
         EventKind::Invoke { .. } => "invoke",
         EventKind::Complete { .. } => "complete",
-        EventKind::CsEnter => "cs-enter",
+        EventKind::CsEnter { .. } => "cs-enter",
         EventKind::CsExit => "cs-exit",
         EventKind::ResourceInit { .. } => "resource-init",
         EventKind::Read { .. } => "read",
         EventKind::Write { .. } => "write",
         EventKind::Fault { .. } => "fault",
+        EventKind::Heal => "heal",
         EventKind::Note { .. } => "note",
         EventKind::End { .. } => "end",
     }
@@ -51,7 +52,7 @@ mod tests {
         let h = History {
             nodes: vec![NodeInfo { name: "client-0".into(), role: Role::Client }],
             events: vec![
-                Event { at: SimTime(1_500_000_000), node: NodeId(0), kind: EventKind::CsEnter },
+                Event { at: SimTime(1_500_000_000), node: NodeId(0), kind: EventKind::CsEnter { locks: vec![] } },
                 Event { at: SimTime(2_000_000_000), node: NodeId(0), kind: EventKind::CsExit },
             ],
         };

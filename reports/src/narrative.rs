@@ -108,7 +108,7 @@ pub fn explain(history: &History, violation: &Violation) -> String {
                     format!("{} acquired the lock at {}{}", name(c), at(e.at), token(*t)),
                 );
             }
-            EventKind::CsEnter if in_part(c, e.at) => match clauses.last_mut() {
+            EventKind::CsEnter { .. } if in_part(c, e.at) => match clauses.last_mut() {
                 Some(last) if last.client == Some(c) && last.tag == Tag::Acquired => {
                     last.text.push_str(" and entered its critical section");
                     last.tag = Tag::Other;
@@ -128,7 +128,7 @@ pub fn explain(history: &History, violation: &Violation) -> String {
                     format!("{} left its critical section at {}", name(c), at(e.at)),
                 );
             }
-            EventKind::Invoke { op: Op::Release } if in_part(c, e.at) => match clauses.last_mut() {
+            EventKind::Invoke { op: Op::Release, .. } if in_part(c, e.at) => match clauses.last_mut() {
                 Some(last) if last.client == Some(c) && last.tag == Tag::Left => {
                     last.text = format!("{} left its critical section and released the lock at {}", name(c), at(e.at));
                     last.tag = Tag::Other;
@@ -305,7 +305,7 @@ fn ending(history: &History, v: &Violation, final_write: Option<usize>) -> Strin
         }
         (ViolationKind::Oversold, Some(EventKind::Write { client, value, token: t, .. })) => {
             let stock = history.events.iter().find_map(|e| match e.kind {
-                EventKind::ResourceInit { value } => Some(value),
+                EventKind::ResourceInit { value, .. } => Some(value),
                 _ => None,
             });
             let idx = final_write.unwrap_or(0);
@@ -419,7 +419,7 @@ mod tests {
     fn tells_an_oversell_with_the_stock_and_counts_other_rejections() {
         use EventKind::*;
         let (mut h, _) = gc_pause_story();
-        h.events[0].kind = ResourceInit { value: 1 };
+        h.events[0].kind = ResourceInit { value: 1, registers: 1 };
         h.events[17].kind = write(1, 99, 98, None, WriteVerdict::Accepted);
         // A third client's write is rejected meanwhile.
         h.nodes.push(crate::timeline::tests::node("client-3", sim::history::Role::Client));

@@ -84,7 +84,7 @@ pub(crate) fn last_start_before(history: &History, client: NodeId, t: SimTime) -
         .filter(|e| matches!(e.kind, EventKind::Complete { op: Op::Acquire, outcome: Outcome::Ok, .. }))
         .map(|e| e.at)
         .next_back()
-        .or_else(|| mine().filter(|e| matches!(e.kind, EventKind::CsEnter)).map(|e| e.at).next_back())
+        .or_else(|| mine().filter(|e| matches!(e.kind, EventKind::CsEnter { .. })).map(|e| e.at).next_back())
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -236,12 +236,12 @@ fn model(history: &History, window: (SimTime, SimTime)) -> Model {
                     close_hold(&mut spans, e.node, open, e.at); // re-acquired without a release
                 }
             }
-            EventKind::Invoke { op: Op::Release } => {
+            EventKind::Invoke { op: Op::Release, .. } => {
                 if let Some(open) = holds.remove(&e.node) {
                     close_hold(&mut spans, e.node, open, e.at);
                 }
             }
-            EventKind::CsEnter => {
+            EventKind::CsEnter { .. } => {
                 criticals.insert(e.node, e.at);
             }
             EventKind::CsExit => {
@@ -506,7 +506,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn write(client: u32, prev: i64, value: i64, token: Option<u64>, verdict: WriteVerdict) -> EventKind {
-        EventKind::Write { client: NodeId(client), prev, value, token, version: 0, verdict }
+        EventKind::Write { client: NodeId(client), prev, value, token, version: 0, verdict, key: 0, read_version: None }
     }
 
     pub(crate) fn fault(kind: FaultKind, phase: FaultPhase, detail: &str) -> EventKind {
@@ -519,26 +519,26 @@ pub(crate) mod tests {
     pub(crate) fn gc_pause_story() -> (History, Violation) {
         use EventKind::*;
         let events: Vec<(u64, u32, EventKind)> = vec![
-            (0, 4, ResourceInit { value: 100 }),
-            (10 * S, 1, Invoke { op: Op::Acquire }),
+            (0, 4, ResourceInit { value: 100, registers: 1 }),
+            (10 * S, 1, Invoke { op: Op::Acquire, lock: None }),
             (10 * S + 866_000_000, 1, Complete { op: Op::Acquire, outcome: Outcome::Ok, token: None }),
-            (10 * S + 866_000_000, 1, CsEnter),
+            (10 * S + 866_000_000, 1, CsEnter { locks: vec![] }),
             (10 * S + 867_000_000, 4, Read { client: NodeId(1), value: 100, version: 0 }),
             (10 * S + 870_000_000, 1, fault(FaultKind::Pause, FaultPhase::Start, "gc pause 20.931s")),
-            (20 * S, 2, Invoke { op: Op::Acquire }),
+            (20 * S, 2, Invoke { op: Op::Acquire, lock: None }),
             (20 * S + 899_000_000, 2, Complete { op: Op::Acquire, outcome: Outcome::Ok, token: None }),
-            (20 * S + 899_000_000, 2, CsEnter),
+            (20 * S + 899_000_000, 2, CsEnter { locks: vec![] }),
             (20 * S + 901_000_000, 4, Read { client: NodeId(2), value: 100, version: 0 }),
             (20 * S + 905_000_000, 4, write(2, 100, 99, None, WriteVerdict::Accepted)),
             (20 * S + 906_000_000, 2, CsExit),
-            (20 * S + 906_000_000, 2, Invoke { op: Op::Release }),
+            (20 * S + 906_000_000, 2, Invoke { op: Op::Release, lock: None }),
             (20 * S + 907_000_000, 2, Complete { op: Op::Release, outcome: Outcome::Ok, token: None }),
             (25 * S, 3, fault(FaultKind::Crash, FaultPhase::Start, "lock-server crashes")),
             (26 * S, 3, fault(FaultKind::Crash, FaultPhase::End, "lock-server restarts")),
             (31 * S + 801_000_000, 1, fault(FaultKind::Pause, FaultPhase::End, "gc pause ends")),
             (31 * S + 802_000_000, 4, write(1, 99, 99, None, WriteVerdict::Accepted)),
             (31 * S + 803_000_000, 1, CsExit),
-            (31 * S + 803_000_000, 1, Invoke { op: Op::Release }),
+            (31 * S + 803_000_000, 1, Invoke { op: Op::Release, lock: None }),
             (40 * S, 0, End { messages: 10, server_writes: 0 }),
         ];
         let history = History {

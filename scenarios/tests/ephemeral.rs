@@ -120,7 +120,7 @@ fn one_release_wakes_one_waiter_not_the_herd() {
     let mut fired: BTreeMap<&str, usize> = BTreeMap::new();
     for event in &run.history.events {
         match &event.kind {
-            EventKind::Invoke { op: Op::Acquire } => {
+            EventKind::Invoke { op: Op::Acquire, .. } => {
                 waiting.insert(event.node);
             }
             EventKind::Complete { op: Op::Acquire, .. } => {

@@ -65,7 +65,7 @@ fn in_flight_at_end(history: &sim::history::History) -> u64 {
     let mut open = std::collections::BTreeMap::new();
     for e in &history.events {
         match e.kind {
-            EventKind::Invoke { op: Op::Operate } => *open.entry(e.node).or_insert(0u64) += 1,
+            EventKind::Invoke { op: Op::Operate, .. } => *open.entry(e.node).or_insert(0u64) += 1,
             EventKind::Complete { op: Op::Operate, .. } => *open.entry(e.node).or_insert(1) -= 1,
             _ => {}
         }

@@ -84,7 +84,7 @@ pub fn exclusion_overlaps(history: &History) -> Vec<Violation> {
     let mut open: std::collections::BTreeMap<NodeId, usize> = Default::default();
     for (i, e) in history.events.iter().enumerate() {
         match &e.kind {
-            EventKind::CsEnter => {
+            EventKind::CsEnter { .. } => {
                 open.insert(e.node, stays.len());
                 stays.push(Stay { client: e.node, enter: i, from: e.at, until: SimTime(u64::MAX) });
             }
@@ -130,7 +130,7 @@ pub fn inventory_effects(history: &History) -> Vec<Violation> {
     let mut last_write: Option<usize> = None;
     for (i, e) in history.events.iter().enumerate() {
         match &e.kind {
-            EventKind::ResourceInit { value } => stock = Some(*value),
+            EventKind::ResourceInit { value, .. } => stock = Some(*value),
             EventKind::Write { client, prev, value, verdict: WriteVerdict::Accepted, .. } => {
                 sold += 1;
                 if *value != prev - 1 {
@@ -183,9 +183,9 @@ mod tests {
     #[test]
     fn disjoint_sections_do_not_overlap() {
         let h = history(vec![
-            (1, 1, EventKind::CsEnter),
+            (1, 1, EventKind::CsEnter { locks: vec![] }),
             (2, 1, EventKind::CsExit),
-            (3, 2, EventKind::CsEnter),
+            (3, 2, EventKind::CsEnter { locks: vec![] }),
             (4, 2, EventKind::CsExit),
         ]);
         assert!(exclusion_overlaps(&h).is_empty());
@@ -194,8 +194,8 @@ mod tests {
     #[test]
     fn nested_sections_overlap_and_name_both_entries() {
         let h = history(vec![
-            (1, 1, EventKind::CsEnter),
-            (2, 2, EventKind::CsEnter),
+            (1, 1, EventKind::CsEnter { locks: vec![] }),
+            (2, 2, EventKind::CsEnter { locks: vec![] }),
             (3, 2, EventKind::CsExit),
             (4, 1, EventKind::CsExit),
         ]);
@@ -209,9 +209,9 @@ mod tests {
     #[test]
     fn a_crash_ends_the_section_and_an_unfinished_one_lasts_to_the_end() {
         let crash = EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, detail: String::new() };
-        let h = history(vec![(1, 1, EventKind::CsEnter), (2, 1, crash), (3, 2, EventKind::CsEnter)]);
+        let h = history(vec![(1, 1, EventKind::CsEnter { locks: vec![] }), (2, 1, crash), (3, 2, EventKind::CsEnter { locks: vec![] })]);
         assert!(exclusion_overlaps(&h).is_empty());
-        let h = history(vec![(1, 1, EventKind::CsEnter), (3, 2, EventKind::CsEnter), (4, 2, EventKind::CsExit)]);
+        let h = history(vec![(1, 1, EventKind::CsEnter { locks: vec![] }), (3, 2, EventKind::CsEnter { locks: vec![] }), (4, 2, EventKind::CsExit)]);
         assert_eq!(exclusion_overlaps(&h).len(), 1);
     }
 
@@ -223,13 +223,15 @@ mod tests {
             token: None,
             version: 0,
             verdict: WriteVerdict::Accepted,
+            key: 0,
+            read_version: None,
         }
     }
 
     #[test]
     fn a_write_based_on_a_stale_read_is_a_lost_update() {
         let h = history(vec![
-            (0, 3, EventKind::ResourceInit { value: 10 }),
+            (0, 3, EventKind::ResourceInit { value: 10, registers: 1 }),
             (1, 3, write(1, 10, 9)),
             (2, 3, write(2, 9, 9)),
         ]);
@@ -248,11 +250,13 @@ mod tests {
             token: Some(1),
             version: 1,
             verdict: WriteVerdict::StaleToken { highest: 2 },
+            key: 0,
+            read_version: None,
         };
-        let h = history(vec![(0, 3, EventKind::ResourceInit { value: 1 }), (1, 3, write(1, 1, 0)), (2, 3, rejected)]);
+        let h = history(vec![(0, 3, EventKind::ResourceInit { value: 1, registers: 1 }), (1, 3, write(1, 1, 0)), (2, 3, rejected)]);
         assert!(inventory_effects(&h).is_empty());
         let h = history(vec![
-            (0, 3, EventKind::ResourceInit { value: 1 }),
+            (0, 3, EventKind::ResourceInit { value: 1, registers: 1 }),
             (1, 3, write(1, 1, 0)),
             (2, 3, write(2, 0, -1)),
         ]);

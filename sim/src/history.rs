@@ -99,28 +99,77 @@ pub enum FaultPhase {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum EventKind {
-    /// A client began a lock operation.
-    Invoke { op: Op },
+    /// A client began a lock operation; `lock` names the lock when a workload
+    /// uses several (absent: the workload's one lock).
+    Invoke {
+        op: Op,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lock: Option<String>,
+    },
     /// A lock operation finished; `token` is the fencing token an acquire obtained, if any.
     Complete { op: Op, outcome: Outcome, token: Option<u64> },
-    /// The client believes it holds the lock and starts its guarded work.
-    CsEnter,
+    /// The client believes it holds the locks named (absent: the workload's
+    /// one lock) and starts its guarded work.
+    CsEnter {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        locks: Vec<String>,
+    },
     /// The client has finished its guarded work.
     CsExit,
-    /// The protected resource's starting value.
-    ResourceInit { value: i64 },
-    /// The protected resource served a read.
-    Read { client: NodeId, value: i64, version: u64 },
-    /// The protected resource judged a write (accepted or rejected).
-    Write { client: NodeId, prev: i64, value: i64, token: Option<u64>, version: u64, verdict: WriteVerdict },
+    /// The protected resource's starting value (of each of its `registers`).
+    ResourceInit {
+        value: i64,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        registers: u32,
+    },
+    /// The protected resource served a read of register `key`.
+    Read {
+        client: NodeId,
+        value: i64,
+        version: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        key: u32,
+    },
+    /// The protected resource judged a write to register `key` (accepted or
+    /// rejected). `read_version` is the version the client based the write on,
+    /// when it says so (recorded, not enforced: checkers use it to spot lost
+    /// updates).
+    Write {
+        client: NodeId,
+        prev: i64,
+        value: i64,
+        token: Option<u64>,
+        version: u64,
+        verdict: WriteVerdict,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        key: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_version: Option<u64>,
+    },
     /// A fault started or ended on `node` (the world node when it targets no single node).
     Fault { kind: FaultKind, phase: FaultPhase, detail: String },
+    /// The fault phase is over: every fault was healed (paused nodes resumed,
+    /// crashed ones restarted, links and clocks restored); the liveness phase
+    /// that follows expects progress.
+    Heal,
     /// A server did something notable on its own (evicted a key, promoted a
     /// replica, reaped an expired lock, expired a session).
     Note { detail: String },
     /// The run ended; counters that are not events. `server_writes` counts the
     /// state changes lock servers applied (commits, cache writes, log entries).
     End { messages: u64, server_writes: u64 },
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -180,17 +229,20 @@ impl History {
     pub fn describe(&self, kind: &EventKind) -> String {
         let token = |t: &Option<u64>| t.map(|t| format!(" token={t}")).unwrap_or_default();
         match kind {
-            EventKind::Invoke { op } => format!("{} invoke", op_name(*op)),
+            EventKind::Invoke { op, lock: None } => format!("{} invoke", op_name(*op)),
+            EventKind::Invoke { op, lock: Some(lock) } => format!("{} {lock} invoke", op_name(*op)),
             EventKind::Complete { op, outcome, token: t } => {
                 format!("{} {}{}", op_name(*op), outcome_name(*outcome), token(t))
             }
-            EventKind::CsEnter => "enter critical section".into(),
+            EventKind::CsEnter { locks } if locks.is_empty() => "enter critical section".into(),
+            EventKind::CsEnter { locks } => format!("enter critical section ({})", locks.join(", ")),
             EventKind::CsExit => "exit critical section".into(),
-            EventKind::ResourceInit { value } => format!("resource starts at {value}"),
-            EventKind::Read { client, value, version } => {
-                format!("read by {} -> {value} (version {version})", self.node_name(*client))
+            EventKind::ResourceInit { value, registers: 1 } => format!("resource starts at {value}"),
+            EventKind::ResourceInit { value, registers } => format!("resource starts {registers} registers at {value}"),
+            EventKind::Read { client, value, version, key } => {
+                format!("read {}by {} -> {value} (version {version})", register(*key), self.node_name(*client))
             }
-            EventKind::Write { client, prev, value, token: t, version, verdict } => {
+            EventKind::Write { client, prev, value, token: t, version, verdict, key, .. } => {
                 let judged = match verdict {
                     WriteVerdict::Accepted => "accepted".to_string(),
                     WriteVerdict::StaleToken { highest } => {
@@ -201,7 +253,8 @@ impl History {
                     }
                 };
                 format!(
-                    "write by {} {prev} -> {value}{} at version {version}: {judged}",
+                    "write {}by {} {prev} -> {value}{} at version {version}: {judged}",
+                    register(*key),
                     self.node_name(*client),
                     token(t)
                 )
@@ -213,11 +266,21 @@ impl History {
                 };
                 format!("fault {kind:?} {phase}: {detail}")
             }
+            EventKind::Heal => "every fault healed: the liveness phase begins".into(),
             EventKind::Note { detail } => detail.clone(),
             EventKind::End { messages, server_writes } => {
                 format!("run ends ({messages} messages, {server_writes} server writes)")
             }
         }
+    }
+}
+
+/// "register 3 " for a keyed register; nothing for the default one.
+fn register(key: u32) -> String {
+    if key == 0 {
+        String::new()
+    } else {
+        format!("register {key} ")
     }
 }
 
@@ -246,7 +309,7 @@ mod tests {
     fn history(at: u64) -> History {
         History {
             nodes: vec![NodeInfo { name: "client-0".into(), role: Role::Client }],
-            events: vec![Event { at: SimTime(at), node: NodeId(0), kind: EventKind::CsEnter }],
+            events: vec![Event { at: SimTime(at), node: NodeId(0), kind: EventKind::CsEnter { locks: vec![] } }],
         }
     }
 

@@ -35,7 +35,7 @@ impl RunMetrics {
         let mut pending: std::collections::BTreeMap<NodeId, SimTime> = Default::default();
         for e in &history.events {
             match &e.kind {
-                EventKind::Invoke { op: Op::Acquire | Op::Operate } => {
+                EventKind::Invoke { op: Op::Acquire | Op::Operate, .. } => {
                     pending.insert(e.node, e.at);
                 }
                 EventKind::Complete { op: Op::Acquire | Op::Operate, outcome, .. } => {

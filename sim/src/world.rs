@@ -167,7 +167,7 @@ impl World {
     pub fn record(&self, node: NodeId, kind: EventKind) {
         let at = SimTime::now();
         match &kind {
-            EventKind::CsEnter => {
+            EventKind::CsEnter { .. } => {
                 self.inside().insert(node);
             }
             // A client that crashed inside is out.

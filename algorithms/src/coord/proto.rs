@@ -14,7 +14,7 @@ use raft::eraftpb::Message;
 use sim::history::NodeId;
 use sim::net::Rpc;
 
-use crate::resource::OrderedOp;
+use crate::resource::Update;
 
 use super::tree::{Child, SessionId, TreeError, Zxid};
 
@@ -46,7 +46,7 @@ pub enum Op {
     },
     /// Append an operation to the agreed order (`deterministic-ordering`).
     Submit {
-        op: OrderedOp,
+        op: Update,
     },
 }
 

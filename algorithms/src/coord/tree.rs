@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use sim::history::NodeId;
 
-use crate::resource::OrderedOp;
+use crate::resource::Update;
 
 /// A session's id: the zxid of the entry that created it (unique and agreed).
 pub type SessionId = u64;
@@ -55,7 +55,7 @@ pub enum Command {
     /// (`deterministic-ordering`); the tree only numbers it.
     Submit {
         client: NodeId,
-        op: OrderedOp,
+        op: Update,
     },
 }
 
@@ -87,7 +87,7 @@ pub enum Applied {
     Ordered {
         seq: u64,
         client: NodeId,
-        op: OrderedOp,
+        op: Update,
     },
     Failed(TreeError),
 }
