@@ -296,7 +296,11 @@ impl DatabaseClient {
     }
 
     async fn release_row(&mut self) -> Released {
-        match self.ctx.call(self.db, Release { lock: self.lock.clone(), owner: self.owner }, self.config.op_timeout).await {
+        match self
+            .ctx
+            .call(self.db, Release { lock: self.lock.clone(), owner: self.owner }, self.config.op_timeout)
+            .await
+        {
             Ok(true) => Released::Released,
             Ok(false) => Released::NotHeld,
             Err(_) => Released::Unknown,

@@ -306,7 +306,11 @@ impl LeaseClient {
         let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
         loop {
             let sent = self.ctx.clock().monotonic();
-            let attempt = match self.ctx.call(self.server, Grant { lock: self.lock.clone(), owner: self.owner }, self.config.op_timeout).await {
+            let attempt = match self
+                .ctx
+                .call(self.server, Grant { lock: self.lock.clone(), owner: self.owner }, self.config.op_timeout)
+                .await
+            {
                 Ok(Some(token)) => {
                     let holding = Arc::new(Holding {
                         token,
@@ -314,7 +318,12 @@ impl LeaseClient {
                         released: AtomicBool::new(false),
                     });
                     self.held = Some(holding.clone());
-                    let renewal = Renewal { ctx: self.ctx.clone(), server: self.server, lock: self.lock.clone(), owner: self.owner };
+                    let renewal = Renewal {
+                        ctx: self.ctx.clone(),
+                        server: self.server,
+                        lock: self.lock.clone(),
+                        owner: self.owner,
+                    };
                     madsim::task::spawn(renewal.run(self.config, holding));
                     Attempt::Held { token: self.config.fencing.then_some(token) }
                 }
@@ -358,7 +367,8 @@ impl Renewal {
             }
             ctx.record(EventKind::Invoke { op: Op::Renew, lock: None });
             let sent = ctx.clock().monotonic();
-            let reply = ctx.call(server, Renew { lock: lock.clone(), owner, token: holding.token }, config.op_timeout).await;
+            let reply =
+                ctx.call(server, Renew { lock: lock.clone(), owner, token: holding.token }, config.op_timeout).await;
             if holding.released.load(Ordering::Relaxed) {
                 return;
             }

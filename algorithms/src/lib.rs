@@ -16,6 +16,7 @@ pub mod ordering;
 pub mod params;
 pub mod redis;
 pub mod redlock;
+pub mod reentrant;
 pub mod resource;
 pub mod retry;
 

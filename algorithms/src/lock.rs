@@ -90,6 +90,11 @@ pub trait Design: Send + Sync {
     /// One line for `locksim list`.
     fn summary(&self) -> &'static str;
     fn params(&self) -> &'static [ParamSpec];
+    /// Whether clients get a lock (`Client::Lock`); designs that are not locks
+    /// hand out operators and can run only workloads made of single updates.
+    fn is_lock(&self) -> bool {
+        true
+    }
     /// Validate `params` (unknown keys and impossible values are errors).
     fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String>;
 }

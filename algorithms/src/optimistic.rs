@@ -54,6 +54,10 @@ impl Design for OptimisticDesign {
         PARAMS
     }
 
+    fn is_lock(&self) -> bool {
+        false
+    }
+
     fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
         let p = ParamReader::new(self.name(), PARAMS, params)?;
         Ok(Arc::new(OptimisticConfig {

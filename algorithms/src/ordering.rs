@@ -70,6 +70,10 @@ impl Design for OrderingDesign {
         PARAMS
     }
 
+    fn is_lock(&self) -> bool {
+        false
+    }
+
     fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
         let p = ParamReader::new(self.name(), PARAMS, params)?;
         let (coord, session) = coord::read_params(self.name(), &p)?;

@@ -49,10 +49,24 @@ pub struct ParamReader<'a> {
 
 impl<'a> ParamReader<'a> {
     pub fn new(design: &'static str, specs: &'static [ParamSpec], given: &'a Params) -> Result<Self, String> {
+        Self::owned_by("design", design, specs, given)
+    }
+
+    /// A workload's parameters (`--workload-param key=value`).
+    pub fn for_workload(name: &'static str, specs: &'static [ParamSpec], given: &'a Params) -> Result<Self, String> {
+        Self::owned_by("workload", name, specs, given)
+    }
+
+    fn owned_by(
+        kind: &'static str,
+        design: &'static str,
+        specs: &'static [ParamSpec],
+        given: &'a Params,
+    ) -> Result<Self, String> {
         if let Some(unknown) = given.0.keys().find(|k| !specs.iter().any(|s| s.name == k.as_str())) {
             let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
             return Err(format!(
-                "design '{design}' has no parameter '{unknown}' (it has: {})",
+                "{kind} '{design}' has no parameter '{unknown}' (it has: {})",
                 if known.is_empty() { "none".to_string() } else { known.join(", ") }
             ));
         }

@@ -9,7 +9,7 @@ use crate::html::ViolationStory;
 use crate::CellReport;
 
 /// The comparison table's column headings, shared with the HTML report.
-pub const COLUMNS: [&str; 11] = [
+pub const COLUMNS: [&str; 15] = [
     "design",
     "scenario",
     "workload",
@@ -21,6 +21,10 @@ pub const COLUMNS: [&str; 11] = [
     "p99 acquire",
     "messages / acquisition",
     "rejected writes",
+    "attempts / give-ups (wait per attempt)",
+    "recovery after healing p50 / max",
+    "never recovered",
+    "workload figures (mean per seed)",
 ];
 
 /// One table row per cell, as text, in [`COLUMNS`] order.
@@ -43,6 +47,10 @@ pub fn rows(cells: &[CellReport]) -> Vec<Vec<String>> {
                 ms(s.acquire_p99_ms),
                 s.messages_per_acquisition.map_or("-".into(), |m| format!("{m:.1}")),
                 s.writes_rejected.to_string(),
+                format!("{} / {} ({})", s.attempts, s.give_ups, ms(s.wait_per_attempt_ms)),
+                format!("{} / {}", ms(s.recovery_p50_ms), ms(s.recovery_max_ms)),
+                share(s.never_recovered),
+                s.figures.iter().map(|f| format!("{} {:.2}", f.name, f.value)).collect::<Vec<_>>().join("; "),
             ]
         })
         .collect()
@@ -52,7 +60,9 @@ pub fn render(title: &str, seeds_note: &str, cells: &[CellReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {title}\n\n{seeds_note}\n");
     let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
-    let _ = writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let align: Vec<&str> =
+        (0..COLUMNS.len()).map(|i| if i < 3 || i + 1 == COLUMNS.len() { "---" } else { "---:" }).collect();
+    let _ = writeln!(out, "|{}|", align.join("|"));
     for row in rows(cells) {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }

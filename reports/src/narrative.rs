@@ -62,7 +62,11 @@ pub fn explain(history: &History, violation: &Violation) -> String {
     let involved = &violation.clients;
     // The write that completed a lost update or an oversell is told in the last clause.
     let final_write = match violation.kind {
-        ViolationKind::LostUpdate | ViolationKind::Oversold => violation.events.last().copied(),
+        ViolationKind::LostUpdate
+        | ViolationKind::Oversold
+        | ViolationKind::DeposedLeaderWrite
+        | ViolationKind::TickRunTwice
+        | ViolationKind::OverPermits => violation.events.last().copied(),
         ViolationKind::ExclusionOverlap => None,
     };
     // Each involved client's part of the story: [start, end].
@@ -328,6 +332,39 @@ fn ending(history: &History, v: &Violation, final_write: Option<usize>) -> Strin
                 names.join(" and ")
             )
         }
+        (ViolationKind::DeposedLeaderWrite, Some(EventKind::Write { client, token: t, .. })) => {
+            let elected = v.events.first().filter(|&&i| Some(i) != final_write).and_then(|&i| history.events.get(i));
+            let since = elected
+                .map(|e| format!(" although {} had been elected at {}", history.node_name(e.node), at(e.at)))
+                .unwrap_or_default();
+            format!(
+                "at {} the resource accepted work from {}{}{since} (work from a deposed leader)",
+                at(v.at),
+                history.node_name(*client),
+                token(*t)
+            )
+        }
+        (ViolationKind::TickRunTwice, Some(EventKind::Write { client, value, token: t, .. })) => {
+            let first = v.events.first().filter(|&&i| Some(i) != final_write).and_then(|&i| history.events.get(i));
+            let before = match first.map(|e| &e.kind) {
+                Some(EventKind::Write { client: other, .. }) => {
+                    format!(", which {} had run at {}", history.node_name(*other), at(first.expect("matched").at))
+                }
+                _ => String::new(),
+            };
+            format!(
+                "at {} {} ran tick {value} again{}{before} (tick run twice)",
+                at(v.at),
+                history.node_name(*client),
+                token(*t)
+            )
+        }
+        (ViolationKind::OverPermits, Some(EventKind::Write { client, key, .. })) => format!(
+            "at {} the pool accepted {}'s session on permit {key}: {} sessions open at once (over permits)",
+            at(v.at),
+            history.node_name(*client),
+            v.clients.len()
+        ),
         (kind, _) => format!("at {} {} ({})", at(v.at), names.join(" and "), kind.name()),
     }
 }

@@ -40,6 +40,10 @@ mod tests {
             acquire_p50_ms: Some(1.5),
             acquire_p99_ms: None,
             acquire_latency_histogram: "40:3 161:1".into(),
+            acquire_wait_s: 1.25,
+            recovery_ms: Some(12.5),
+            never_recovered: false,
+            figures: "ticks run %=98.5;ticks run twice=1".into(),
         };
         let bytes = to_csv(std::slice::from_ref(&r)).unwrap();
         assert_eq!(from_csv(&bytes).unwrap(), vec![r]);

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 use crate::commands;
-use crate::experiment::{Experiment, ExperimentSpec, DEFAULT_DURATION_S};
+use crate::experiment::{Experiment, ExperimentSpec, DEFAULT_DURATION_S, DEFAULT_LIVENESS_S, DEFAULT_TIMEOUT_MS};
 
 #[derive(Parser, Debug)]
 #[command(name = "locksim", version, about = "Deterministic simulation testbed for distributed locking designs")]
@@ -37,9 +37,24 @@ pub enum Command {
 /// Workload options; a scenario file (`--config`) sets them instead.
 #[derive(Args, Debug, Clone)]
 pub struct WorkloadArgs {
-    /// Workload (see `locksim list`).
+    /// Workload (see `locksim list`); for `compare`, `all` or a comma-separated list.
     #[arg(short = 'w', long, default_value = "inventory", conflicts_with = "config")]
     pub workload: String,
+    /// Acquire pattern: try, timeout or blocking [default: the workload's own].
+    #[arg(long, value_parser = ["try", "timeout", "blocking"], conflicts_with = "config")]
+    pub pattern: Option<String>,
+    /// The timeout pattern's bound on one acquire, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS, value_parser = positive_u64, allow_hyphen_values = true, conflicts_with = "config")]
+    pub timeout_ms: u64,
+    /// Clients re-enter the lock they hold (released when releases match acquisitions).
+    #[arg(long, conflicts_with = "config")]
+    pub reentrant: bool,
+    /// A workload parameter, e.g. --workload-param permits=3 (repeatable; see `locksim list`).
+    #[arg(long = "workload-param", value_name = "KEY=VALUE", conflicts_with = "config")]
+    pub workload_params: Vec<String>,
+    /// After the fault phase every fault is healed; simulated seconds allowed to make progress again.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_LIVENESS_S, value_parser = positive_u64, allow_hyphen_values = true, conflicts_with = "config")]
+    pub liveness: u64,
     /// Number of client nodes.
     #[arg(long, default_value_t = 5, value_parser = positive_u32, allow_hyphen_values = true, conflicts_with = "config")]
     pub clients: u32,
@@ -88,6 +103,11 @@ pub fn spec(algorithm: &str, scenario: &str, w: &WorkloadArgs) -> ExperimentSpec
         stock: w.stock,
         duration_s: w.duration,
         params: w.params.clone(),
+        pattern: w.pattern.clone(),
+        timeout_ms: w.timeout_ms,
+        reentrant: w.reentrant,
+        workload_params: w.workload_params.clone(),
+        liveness_s: w.liveness,
         ..ExperimentSpec::default()
     }
 }

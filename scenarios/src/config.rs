@@ -30,6 +30,12 @@ struct ScenarioFile {
     network: NetworkSpec,
     #[serde(default)]
     faults: Vec<FaultRule>,
+    pattern: Option<String>,
+    timeout_ms: Option<u64>,
+    reentrant: Option<bool>,
+    #[serde(default)]
+    workload_params: BTreeMap<String, toml::Value>,
+    liveness_s: Option<u64>,
 }
 
 /// Read and validate a scenario file into an experiment spec.
@@ -45,16 +51,19 @@ pub fn load(path: &Path) -> Result<ExperimentSpec, String> {
         format!("{name}:{line}: {message} (in `{source}`)")
     })?;
     let defaults = ExperimentSpec::default();
-    let params = file
-        .params
-        .iter()
-        .map(|(k, v)| match v {
-            toml::Value::String(s) => Ok(format!("{k}={s}")),
-            toml::Value::Integer(n) => Ok(format!("{k}={n}")),
-            toml::Value::Boolean(b) => Ok(format!("{k}={b}")),
-            _ => Err(format!("{name}: params.{k} must be a whole number, true/false or a string")),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let pairs = |table: &BTreeMap<String, toml::Value>, section: &str| {
+        table
+            .iter()
+            .map(|(k, v)| match v {
+                toml::Value::String(s) => Ok(format!("{k}={s}")),
+                toml::Value::Integer(n) => Ok(format!("{k}={n}")),
+                toml::Value::Boolean(b) => Ok(format!("{k}={b}")),
+                _ => Err(format!("{name}: {section}.{k} must be a whole number, true/false or a string")),
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let params = pairs(&file.params, "params")?;
+    let workload_params = pairs(&file.workload_params, "workload_params")?;
     let spec = ExperimentSpec {
         algorithm: file.algorithm,
         scenario: file.scenario,
@@ -66,6 +75,11 @@ pub fn load(path: &Path) -> Result<ExperimentSpec, String> {
         network: file.network,
         faults: file.faults,
         config: Some(path.display().to_string()),
+        pattern: file.pattern,
+        timeout_ms: file.timeout_ms.unwrap_or(defaults.timeout_ms),
+        reentrant: file.reentrant.unwrap_or(defaults.reentrant),
+        workload_params,
+        liveness_s: file.liveness_s.unwrap_or(defaults.liveness_s),
     };
     Experiment::new(spec.clone()).map_err(|e| format!("{name}: {e}"))?;
     Ok(spec)

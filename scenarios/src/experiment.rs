@@ -6,19 +6,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use algorithms::lock::{Deployment, Design};
+use algorithms::lock::{AcquireMode, Deployment, Design};
 use algorithms::params::Params;
 use sim::check::{judge, Verdict};
 use sim::fault::{self, FaultPlan};
 use sim::history::History;
-use sim::metrics::RunMetrics;
+use sim::metrics::{Figure, RunMetrics};
 use sim::record::RunRecord;
 use sim::runner::{run_seed, SeedPanic};
+use sim::time::SimTime;
 use sim::world::{NetworkSettings, World};
 
 use crate::fault_rules::FaultRule;
 use crate::scenario::{self, Scenario};
-use crate::workload::{Inventory, WORKLOADS};
+use crate::workload::inventory::Inventory;
+use crate::workload::{self, Common, Workload};
 
 /// An experiment as the user asked for it, before validation. Saved in a
 /// report's manifest so the report can be rebuilt, merged and resumed.
@@ -41,7 +43,39 @@ pub struct ExperimentSpec {
     /// The scenario file this came from, for replay commands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
+    /// `try`, `timeout` or `blocking`; `None`: the workload's natural pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The `timeout` pattern's bound on one acquire.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Clients re-enter the lock they hold (client-side reentrancy).
+    #[serde(default)]
+    pub reentrant: bool,
+    /// The workload's own parameters, `key=value`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workload_params: Vec<String>,
+    /// After the fault phase, how long the healed world has to make progress.
+    #[serde(default = "default_liveness_s")]
+    pub liveness_s: u64,
 }
+
+fn default_timeout_ms() -> u64 {
+    DEFAULT_TIMEOUT_MS
+}
+
+fn default_liveness_s() -> u64 {
+    DEFAULT_LIVENESS_S
+}
+
+pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
+/// Three default TTLs / leases: a lock left by a dead holder has expired by then.
+pub const DEFAULT_LIVENESS_S: u64 = 30;
+pub const PATTERNS: &[(&str, &str)] = &[
+    ("try", "one attempt; returns at once"),
+    ("timeout", "retry until --timeout-ms; an unknown outcome is released"),
+    ("blocking", "retry until acquired"),
+];
 
 /// The network as a scenario file or the manifest states it (a key left out
 /// keeps its default).
@@ -95,6 +129,11 @@ impl Default for ExperimentSpec {
             workload: "inventory".into(),
             clients: Inventory::default().clients,
             stock: Inventory::default().stock,
+            pattern: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            reentrant: false,
+            workload_params: Vec::new(),
+            liveness_s: DEFAULT_LIVENESS_S,
             duration_s: DEFAULT_DURATION_S,
             params: Vec::new(),
             network: NetworkSpec::default(),
@@ -113,8 +152,10 @@ pub struct Experiment {
     pub design: &'static dyn Design,
     deployment: Arc<dyn Deployment>,
     pub faults: Faults,
-    pub workload: Inventory,
+    pub workload: Arc<dyn Workload>,
     pub duration: Duration,
+    /// The liveness phase's bound.
+    pub liveness: Duration,
     pub network: NetworkSettings,
 }
 
@@ -125,8 +166,12 @@ pub struct SeedRun {
     pub history: History,
     pub verdict: Verdict,
     pub metrics: RunMetrics,
+    pub figures: Vec<Figure>,
     pub trace_hash: u64,
 }
+
+/// How often the liveness phase looks for progress (its resolution).
+const LIVENESS_POLL: Duration = Duration::from_millis(1);
 
 impl Experiment {
     /// Validate `spec`; the error is one line naming what is wrong and how to fix it.
@@ -147,31 +192,45 @@ impl Experiment {
             Faults::Custom(spec.faults.clone())
         };
         let network = spec.network.settings()?;
-        if !WORKLOADS.iter().any(|w| w.name == spec.workload) {
-            let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
-            return Err(format!(
-                "unknown workload '{}' (known: {}; see `locksim list`)",
-                spec.workload,
-                known.join(", ")
-            ));
+        let info = workload::workload(&spec.workload)?;
+        if let Some(why) = info.unsupported(design) {
+            return Err(why);
         }
         if spec.clients == 0 {
             return Err("--clients must be at least 1".into());
         }
-        if spec.stock < 1 {
-            return Err("--stock must be at least 1".into());
-        }
         if spec.duration_s == 0 {
             return Err("--duration must be at least 1 second".into());
         }
+        if spec.liveness_s == 0 {
+            return Err("--liveness must be at least 1 second".into());
+        }
+        let mode = match spec.pattern.as_deref() {
+            None => None,
+            Some("try") => Some(AcquireMode::Try),
+            Some("blocking") => Some(AcquireMode::Blocking),
+            Some("timeout") if spec.timeout_ms == 0 => {
+                return Err("--timeout-ms must be at least 1 (the timeout pattern's bound)".into())
+            }
+            Some("timeout") => Some(AcquireMode::Timeout(Duration::from_millis(spec.timeout_ms))),
+            Some(other) => return Err(format!("unknown pattern '{other}' (known: try, timeout, blocking)")),
+        };
+        if (mode.is_some() || spec.reentrant) && !design.is_lock() {
+            return Err(format!(
+                "{} is not a lock: --pattern and --reentrant apply to lock-based designs only",
+                design.name()
+            ));
+        }
         let deployment = design.configure(&Params::parse(&spec.params)?)?;
-        let workload = Inventory { clients: spec.clients, stock: spec.stock, ..Inventory::default() };
+        let common = Common { clients: spec.clients, stock: spec.stock, mode, reentrant: spec.reentrant };
+        let workload = info.configure(&common, &Params::parse(&spec.workload_params)?)?;
         Ok(Experiment {
             design,
             deployment,
             faults,
             workload,
             duration: Duration::from_secs(spec.duration_s),
+            liveness: Duration::from_secs(spec.liveness_s),
             network,
             spec,
         })
@@ -198,27 +257,43 @@ impl Experiment {
 
     /// Run one seed with a given fault plan (tests use hand-written plans).
     pub fn run_with(&self, seed: u64, plan: FaultPlan) -> Result<SeedRun, SeedPanic> {
-        let (deployment, workload, duration, network) =
-            (self.deployment.clone(), self.workload, self.duration, self.network);
+        let (deployment, workload, duration, liveness, network) =
+            (self.deployment.clone(), self.workload.clone(), self.duration, self.liveness, self.network);
         let injected = plan.clone();
-        // Runs end on their own at `duration`; the limit only catches a runaway.
-        let limit = duration + Duration::from_secs(3600);
+        // Runs end on their own; the limit only catches a runaway.
+        let limit = duration + liveness + Duration::from_secs(3600);
         let history = run_seed(seed, limit, move || async move {
             let world = World::new(seed, network);
             let lock = deployment.deploy(&world);
             workload.deploy(&world, lock);
             fault::inject(&world, &injected);
             madsim::time::sleep(duration).await;
+            // The liveness phase (as in TigerBeetle's simulator): heal every
+            // fault, then run until the resource accepts a write or the bound passes.
+            world.heal(network);
+            let deadline = duration + liveness;
+            while world.progress_after_heal() == 0 && SimTime::now().as_duration() < deadline {
+                madsim::time::sleep(LIVENESS_POLL).await;
+            }
             world.finish().await
         })?;
         let verdict = judge(&history, self.workload.checkers());
         let metrics = RunMetrics::measure(&history);
+        let figures = self.workload.figures(&history);
         let trace_hash = history.trace_hash();
-        Ok(SeedRun { seed, plan, history, verdict, metrics, trace_hash })
+        Ok(SeedRun { seed, plan, history, verdict, metrics, figures, trace_hash })
     }
 
     pub fn record(&self, run: &SeedRun) -> RunRecord {
-        RunRecord::new(self.cell(), run.seed, scenario::describe(&run.plan), run.trace_hash, &run.verdict, &run.metrics)
+        RunRecord::new(
+            self.cell(),
+            run.seed,
+            scenario::describe(&run.plan),
+            run.trace_hash,
+            &run.verdict,
+            &run.metrics,
+            &run.figures,
+        )
     }
 
     /// The command that replays `seed` of this experiment exactly.
@@ -240,6 +315,21 @@ impl Experiment {
         }
         for p in &s.params {
             cmd += &format!(" --param {p}");
+        }
+        for p in &s.workload_params {
+            cmd += &format!(" --workload-param {p}");
+        }
+        if let Some(pattern) = &s.pattern {
+            cmd += &format!(" --pattern {pattern}");
+        }
+        if s.timeout_ms != defaults.timeout_ms {
+            cmd += &format!(" --timeout-ms {}", s.timeout_ms);
+        }
+        if s.reentrant {
+            cmd += " --reentrant";
+        }
+        if s.liveness_s != defaults.liveness_s {
+            cmd += &format!(" --liveness {}", s.liveness_s);
         }
         cmd
     }

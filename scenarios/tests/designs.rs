@@ -62,6 +62,11 @@ fn database_without_expiry_never_recovers_from_a_dead_holder_and_the_reaper_does
         assert!(acquisitions_after(&reaped, Duration::from_secs(17)) > 100, "{mode}: the reaper did not free the lock");
         assert!(notes(&reaped, "reaper deleted") >= 1);
         assert!(reaped.verdict.corrupted.is_empty());
+        // The liveness phase: after healing (the holder restarts as a new owner)
+        // the stuck row still blocks everyone; with expiry, progress resumes at once.
+        assert!(stuck.metrics.healed_at.is_some());
+        assert_eq!(stuck.metrics.recovery, None, "{mode}: a run without expiry must be flagged as never recovering");
+        assert!(reaped.metrics.recovery.is_some_and(|t| t.as_duration() < Duration::from_secs(1)), "{mode}");
     }
 }
 

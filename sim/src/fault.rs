@@ -148,7 +148,9 @@ pub fn inject(world: &World, plan: &FaultPlan) {
             if aims_at_holder(&timed.fault) {
                 wait_for_holder(&world).await;
             }
-            play(&world, &picker, timed.fault).await;
+            if !world.healed() {
+                play(&world, &picker, timed.fault).await;
+            }
         });
     }
 }
@@ -168,6 +170,9 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             note(&nodes, FaultKind::Pause, FaultPhase::Start, &detail);
             nodes.iter().for_each(|n| world.pause(*n));
             madsim::time::sleep(duration).await;
+            if world.healed() {
+                return; // healing already undid it
+            }
             nodes.iter().for_each(|n| world.resume(*n));
             note(&nodes, FaultKind::Pause, FaultPhase::End, &format!("{} resumed", names(&nodes)));
         }
@@ -178,6 +183,9 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             nodes.iter().for_each(|n| world.crash(*n, !durable));
             if let Some(after) = restart_after {
                 madsim::time::sleep(after).await;
+                if world.healed() {
+                    return; // healing already restarted it
+                }
                 nodes.iter().for_each(|n| world.restart(*n));
                 note(&nodes, FaultKind::Crash, FaultPhase::End, &format!("{} restarted", names(&nodes)));
             }
@@ -198,6 +206,9 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             note(&[WORLD], FaultKind::Partition, FaultPhase::Start, &detail);
             set_links(world, &side, &others, false);
             madsim::time::sleep(duration).await;
+            if world.healed() {
+                return; // healing already undid it
+            }
             set_links(world, &side, &others, true);
             note(&[WORLD], FaultKind::Partition, FaultPhase::End, &format!("[{}] healed", names(&side)));
         }
@@ -213,6 +224,9 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             let before = world.network();
             world.set_network(settings);
             madsim::time::sleep(duration).await;
+            if world.healed() {
+                return; // healing already undid it
+            }
             world.set_network(before);
             note(&[WORLD], FaultKind::Network, FaultPhase::End, "network restored");
         }
@@ -230,6 +244,9 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             nodes.iter().for_each(|n| world.clock(*n).set_drift(drift_ppm));
             if let Some(duration) = duration {
                 madsim::time::sleep(duration).await;
+                if world.healed() {
+                    return; // healing already undid it
+                }
                 nodes.iter().zip(&before).for_each(|(n, ppm)| world.clock(*n).set_drift(*ppm));
                 note(
                     &nodes,
@@ -245,6 +262,9 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             note(&nodes, FaultKind::Signal, FaultPhase::Start, &detail);
             nodes.iter().for_each(|n| world.signal(*n, &name, true));
             madsim::time::sleep(duration).await;
+            if world.healed() {
+                return; // healing already undid it
+            }
             nodes.iter().for_each(|n| world.signal(*n, &name, false));
             note(&nodes, FaultKind::Signal, FaultPhase::End, &format!("{name} on {} ends", names(&nodes)));
         }

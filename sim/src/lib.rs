@@ -8,11 +8,13 @@
 //! - [`fault`]: fault plans as data and the injector that plays them.
 //! - [`history`]: the events of a run and its stable `trace_hash`.
 //! - [`check`]: named safety properties over a history (overlaps, corrupted effects).
+//! - [`deadlock`]: cycles in the clients' wait-for graph, when they formed and how they ended.
 //! - [`metrics`]: throughput, latency and message counts from a history.
 //! - [`record`]: flat per-seed records and summaries for tables, JSON and CSV.
 
 pub mod check;
 pub mod clock;
+pub mod deadlock;
 pub mod fault;
 pub mod hash;
 pub mod history;

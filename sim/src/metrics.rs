@@ -4,6 +4,9 @@
 //! committed operations) per second of simulated time; acquire latency runs
 //! from an acquire's (operation's) invoke to its `ok` on the same client;
 //! messages count every RPC request and reply sent (lost ones included).
+//! Recovery runs from the end of the fault phase (every fault healed) to the
+//! first write the protected resource accepted: the workload made progress
+//! again. Workloads add their own [`Figure`]s.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +30,13 @@ pub struct RunMetrics {
     pub duration: SimTime,
     /// Latency of each successful acquire, in nanoseconds, in completion order.
     pub acquire_latencies_ns: Vec<u64>,
+    /// Time spent inside acquire calls, whatever their outcome (the waits).
+    pub acquire_wait_ns: u64,
+    /// When the fault phase ended (every fault healed), if the run had a liveness phase.
+    pub healed_at: Option<SimTime>,
+    /// From healing to the first write the resource accepted; `None` when
+    /// there was no liveness phase or no progress in it (never recovered).
+    pub recovery: Option<SimTime>,
 }
 
 impl RunMetrics {
@@ -40,6 +50,7 @@ impl RunMetrics {
                 }
                 EventKind::Complete { op: Op::Acquire | Op::Operate, outcome, .. } => {
                     let started = pending.remove(&e.node);
+                    m.acquire_wait_ns += started.map_or(0, |t| e.at.0 - t.0);
                     match outcome {
                         Outcome::Ok => {
                             m.acquired += 1;
@@ -52,9 +63,15 @@ impl RunMetrics {
                     }
                 }
                 EventKind::Write { verdict, .. } => match verdict {
-                    WriteVerdict::Accepted => m.writes_accepted += 1,
+                    WriteVerdict::Accepted => {
+                        m.writes_accepted += 1;
+                        if let (Some(healed), None) = (m.healed_at, m.recovery) {
+                            m.recovery = Some(SimTime(e.at.0 - healed.0));
+                        }
+                    }
                     _ => m.writes_rejected += 1,
                 },
+                EventKind::Heal => m.healed_at = Some(e.at),
                 EventKind::End { messages, server_writes } => {
                     m.messages = *messages;
                     m.server_writes = *server_writes;
@@ -68,6 +85,46 @@ impl RunMetrics {
     /// Successful acquisitions per simulated second.
     pub fn throughput(&self) -> f64 {
         per_second(self.acquired, self.duration)
+    }
+
+    /// Acquire calls made (each ends ok, fail or info).
+    pub fn attempts(&self) -> u64 {
+        self.acquired + self.acquire_failed + self.acquire_unknown
+    }
+
+    /// Acquire calls that gave up (fail or info).
+    pub fn give_ups(&self) -> u64 {
+        self.acquire_failed + self.acquire_unknown
+    }
+}
+
+/// One of a workload's own figures (e.g. "ticks missed"), measured from the history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub name: String,
+    pub value: f64,
+}
+
+impl Figure {
+    pub fn new(name: &str, value: f64) -> Figure {
+        debug_assert!(!name.contains(['=', ';']), "figure names go into `name=value;...` cells");
+        Figure { name: name.into(), value }
+    }
+
+    /// `name=value;name=value`, for one CSV cell.
+    pub fn encode(figures: &[Figure]) -> String {
+        figures.iter().map(|f| format!("{}={}", f.name, f.value)).collect::<Vec<_>>().join(";")
+    }
+
+    pub fn decode(text: &str) -> Result<Vec<Figure>, String> {
+        text.split(';')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (name, value) = part.split_once('=').ok_or_else(|| format!("figure '{part}' is not name=value"))?;
+                let value = value.parse().map_err(|_| format!("figure '{part}' has no number"))?;
+                Ok(Figure { name: name.into(), value })
+            })
+            .collect()
     }
 }
 

@@ -100,6 +100,11 @@ impl Net {
         self.messages
     }
 
+    /// Restore every link at once.
+    pub fn heal_links(&mut self) {
+        self.cuts.clear();
+    }
+
     /// Cut (`connected == false`) or restore one directed link; cuts nest.
     pub fn set_link(&mut self, from: NodeId, to: NodeId, connected: bool) {
         let count = self.cuts.entry((from, to)).or_insert(0);

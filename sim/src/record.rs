@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::Verdict;
-use crate::metrics::{per_second, quantile, LatencyHistogram, RunMetrics};
+use crate::metrics::{per_second, quantile, Figure, LatencyHistogram, RunMetrics};
 use crate::time::SimTime;
 
 /// One seed of one (algorithm, scenario, workload) cell.
@@ -35,6 +35,19 @@ pub struct RunRecord {
     /// Every acquire latency of the seed, as a mergeable histogram
     /// ([`LatencyHistogram::encode`]); summaries are computed from these.
     pub acquire_latency_histogram: String,
+    /// Seconds clients spent inside acquire calls (the waits), all outcomes.
+    #[serde(default)]
+    pub acquire_wait_s: f64,
+    /// From healing every fault to the first accepted write (empty: no
+    /// liveness phase, or no progress in it).
+    #[serde(default)]
+    pub recovery_ms: Option<f64>,
+    /// The liveness phase ended without progress.
+    #[serde(default)]
+    pub never_recovered: bool,
+    /// The workload's own figures, `name=value;...` ([`Figure::encode`]).
+    #[serde(default)]
+    pub figures: String,
 }
 
 impl RunRecord {
@@ -45,6 +58,7 @@ impl RunRecord {
         trace_hash: u64,
         verdict: &Verdict,
         metrics: &RunMetrics,
+        figures: &[Figure],
     ) -> RunRecord {
         let mut sorted = metrics.acquire_latencies_ns.clone();
         sorted.sort_unstable();
@@ -68,6 +82,10 @@ impl RunRecord {
             acquire_p50_ms: quantile(&sorted, 0.50).map(ns_to_ms),
             acquire_p99_ms: quantile(&sorted, 0.99).map(ns_to_ms),
             acquire_latency_histogram: sorted.iter().copied().collect::<LatencyHistogram>().encode(),
+            acquire_wait_s: metrics.acquire_wait_ns as f64 / 1e9,
+            recovery_ms: metrics.recovery.map(|t| ns_to_ms(t.0)),
+            never_recovered: metrics.healed_at.is_some() && metrics.recovery.is_none(),
+            figures: Figure::encode(figures),
         }
     }
 
@@ -98,6 +116,18 @@ pub struct Summary {
     pub acquire_p99_ms: Option<f64>,
     pub messages_per_acquisition: Option<f64>,
     pub server_writes_per_acquisition: Option<f64>,
+    /// Acquire calls (ok + fail + info) and those that gave up (fail + info).
+    pub attempts: u64,
+    pub give_ups: u64,
+    /// Mean time inside an acquire call.
+    pub wait_per_attempt_ms: Option<f64>,
+    /// Time to recover after healing, median and worst over the seeds that recovered.
+    pub recovery_p50_ms: Option<f64>,
+    pub recovery_max_ms: Option<f64>,
+    /// Seeds whose liveness phase saw no progress.
+    pub never_recovered: usize,
+    /// Each workload figure's mean over the seeds, in first-seen order.
+    pub figures: Vec<Figure>,
 }
 
 impl Summary {
@@ -110,7 +140,18 @@ impl Summary {
         let server_writes: u64 = records.iter().map(|r| r.server_writes).sum();
         let per_acquisition = |n: u64| (acquired > 0).then(|| n as f64 / acquired as f64);
         let sim_ns: u64 = records.iter().map(|r| (r.sim_seconds * 1e9).round() as u64).sum();
+        let attempts: u64 = records.iter().map(|r| r.acquired + r.acquire_failed + r.acquire_unknown).sum();
+        let wait_s: f64 = records.iter().map(|r| r.acquire_wait_s).sum();
+        let mut recoveries: Vec<f64> = records.iter().filter_map(|r| r.recovery_ms).collect();
+        recoveries.sort_by(f64::total_cmp);
         Summary {
+            attempts,
+            give_ups: records.iter().map(|r| r.acquire_failed + r.acquire_unknown).sum(),
+            wait_per_attempt_ms: (attempts > 0).then(|| wait_s * 1e3 / attempts as f64),
+            recovery_p50_ms: recoveries.get(recoveries.len().saturating_sub(1) / 2).copied(),
+            recovery_max_ms: recoveries.last().copied(),
+            never_recovered: records.iter().filter(|r| r.never_recovered).count(),
+            figures: mean_figures(records),
             seeds: records.len(),
             overlap_seeds: records.iter().filter(|r| r.overlaps > 0).count(),
             unsafe_seeds: records.iter().filter(|r| r.corrupted > 0).count(),
@@ -123,6 +164,22 @@ impl Summary {
             server_writes_per_acquisition: per_acquisition(server_writes),
         }
     }
+}
+
+/// Each figure's mean over the records that have it, in first-seen order
+/// (a malformed cell counts as none).
+fn mean_figures(records: &[RunRecord]) -> Vec<Figure> {
+    let mut sums: Vec<(String, f64, usize)> = Vec::new();
+    for figure in records.iter().flat_map(|r| Figure::decode(&r.figures).unwrap_or_default()) {
+        match sums.iter_mut().find(|(name, ..)| *name == figure.name) {
+            Some((_, sum, n)) => {
+                *sum += figure.value;
+                *n += 1;
+            }
+            None => sums.push((figure.name, figure.value, 1)),
+        }
+    }
+    sums.into_iter().map(|(name, sum, n)| Figure { name, value: sum / n as f64 }).collect()
 }
 
 /// Every seed's acquire latencies in one histogram (a malformed one counts as empty).

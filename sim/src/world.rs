@@ -14,12 +14,12 @@ use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::clock::{ClockSettings, NodeClock};
-use crate::history::{Event, EventKind, FaultKind, FaultPhase, History, NodeId, NodeInfo, Role};
+use crate::history::{Event, EventKind, FaultKind, FaultPhase, History, NodeId, NodeInfo, Role, WriteVerdict};
 use crate::net::{Envelope, Handler, Net, Payload, Rpc};
 use crate::rng::{self, SimRng};
 use crate::time::SimTime;
@@ -45,6 +45,12 @@ struct Inner {
     /// (faults aimed at the holder read it).
     in_critical_section: Mutex<BTreeSet<NodeId>>,
     server_writes: AtomicU64,
+    /// Signals started and not yet ended, so healing can end them.
+    active_signals: Mutex<BTreeSet<(NodeId, String)>>,
+    /// The fault phase is over (see [`World::heal`]).
+    healed: AtomicBool,
+    /// Accepted resource writes since healing (the liveness phase's progress).
+    progress_after_heal: AtomicU64,
     /// A madsim node that carries messages and runs the world's own tasks
     /// (the fault injector); faults never touch it.
     carrier: madsim::runtime::NodeHandle,
@@ -52,6 +58,8 @@ struct Inner {
 
 struct Node {
     clock: Arc<NodeClock>,
+    /// The drift the node started with (healing restores it).
+    base_drift_ppm: i64,
     /// `None` for the world node, which runs no tasks.
     sim: Option<SimNode>,
 }
@@ -63,6 +71,8 @@ struct SimNode {
     pauses: u32,
     /// A crash has lost this node's disk at some point in the run.
     disk_lost: bool,
+    /// Crashed and not restarted yet.
+    down: bool,
 }
 
 type DurableSlot = Mutex<Option<Arc<dyn Any + Send + Sync>>>;
@@ -81,9 +91,16 @@ impl World {
             primary: Mutex::new(None),
             in_critical_section: Mutex::new(BTreeSet::new()),
             server_writes: AtomicU64::new(0),
+            active_signals: Mutex::new(BTreeSet::new()),
+            healed: AtomicBool::new(false),
+            progress_after_heal: AtomicU64::new(0),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
-        world.nodes().push(Node { clock: Arc::new(NodeClock::new(ClockSettings::default())), sim: None });
+        world.nodes().push(Node {
+            clock: Arc::new(NodeClock::new(ClockSettings::default())),
+            base_drift_ppm: 0,
+            sim: None,
+        });
         world.history().nodes.push(NodeInfo { name: "world".into(), role: Role::World });
         world
     }
@@ -114,6 +131,7 @@ impl World {
     {
         let mut nodes = self.nodes();
         let id = NodeId(nodes.len() as u32);
+        let base_drift_ppm = clock.drift_ppm;
         let clock = Arc::new(NodeClock::new(clock));
         let durable: Arc<DurableSlot> = Arc::new(Mutex::new(None));
         let incarnations = Arc::new(AtomicU32::new(0));
@@ -134,7 +152,8 @@ impl World {
                 main(ctx)
             })
             .build();
-        nodes.push(Node { clock, sim: Some(SimNode { id: handle.id(), durable, pauses: 0, disk_lost: false }) });
+        let sim = SimNode { id: handle.id(), durable, pauses: 0, disk_lost: false, down: false };
+        nodes.push(Node { clock, base_drift_ppm, sim: Some(sim) });
         drop(nodes);
         self.history().nodes.push(NodeInfo { name: name.into(), role });
         id
@@ -174,6 +193,9 @@ impl World {
             EventKind::CsExit | EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. } => {
                 self.inside().remove(&node);
             }
+            EventKind::Write { verdict: WriteVerdict::Accepted, .. } if self.healed() => {
+                self.0.progress_after_heal.fetch_add(1, Ordering::Relaxed);
+            }
             _ => {}
         }
         self.history().events.push(Event { at, node, kind });
@@ -206,6 +228,13 @@ impl World {
     /// Deliver the start (`true`) or end of signal `name` to `node`'s handler,
     /// as a task on that node; a node with no such handler ignores it.
     pub fn signal(&self, node: NodeId, name: &str, start: bool) {
+        let mut active = self.0.active_signals.lock().expect("signals poisoned");
+        if start {
+            active.insert((node, name.to_string()));
+        } else {
+            active.remove(&(node, name.to_string()));
+        }
+        drop(active);
         let handler = self
             .0
             .signals
@@ -283,6 +312,7 @@ impl World {
     pub fn crash(&self, id: NodeId, lose_state: bool) {
         let (madsim_id, durable) = self.sim_node(id, |n| {
             n.pauses = 0;
+            n.down = true;
             n.disk_lost |= lose_state;
             (n.id, n.durable.clone())
         });
@@ -296,7 +326,55 @@ impl World {
 
     /// Start the node's main task again (after a crash).
     pub fn restart(&self, id: NodeId) {
+        self.sim_node(id, |n| n.down = false);
         madsim::runtime::Handle::current().restart(self.madsim_id(id));
+    }
+
+    /// End the fault phase: resume every paused node, restart every crashed
+    /// one, restore every link, the network's `base` settings and every
+    /// clock's starting drift, end every signal, and record it. Clock jumps
+    /// already taken stay (a clock is not stepped back). Fault actions still
+    /// pending afterwards do nothing ([`World::healed`]).
+    pub fn heal(&self, base: NetworkSettings) {
+        self.0.healed.store(true, Ordering::Relaxed);
+        let count = self.node_count();
+        for id in (1..count as u32).map(NodeId) {
+            let (paused, down) = self.sim_node(id, |n| {
+                let paused = n.pauses > 0;
+                n.pauses = 0;
+                (paused, n.down)
+            });
+            if paused {
+                madsim::runtime::Handle::current().resume(self.madsim_id(id));
+            }
+            if down {
+                self.restart(id);
+            }
+            let (clock, drift) = {
+                let nodes = self.nodes();
+                (nodes[id.0 as usize].clock.clone(), nodes[id.0 as usize].base_drift_ppm)
+            };
+            clock.set_drift(drift);
+        }
+        let signals = std::mem::take(&mut *self.0.active_signals.lock().expect("signals poisoned"));
+        for (node, name) in signals {
+            self.signal(node, &name, false);
+        }
+        let mut net = self.net();
+        net.heal_links();
+        net.set_settings(base);
+        drop(net);
+        self.record(WORLD, EventKind::Heal);
+    }
+
+    /// Whether [`World::heal`] has ended the fault phase.
+    pub fn healed(&self) -> bool {
+        self.0.healed.load(Ordering::Relaxed)
+    }
+
+    /// Accepted resource writes since healing.
+    pub fn progress_after_heal(&self) -> u64 {
+        self.0.progress_after_heal.load(Ordering::Relaxed)
     }
 
     /// Cut (or restore) every link between `a` and `b`, both directions. Cuts nest.

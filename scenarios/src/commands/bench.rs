@@ -25,6 +25,11 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
         stock: defaults.stock,
         duration: defaults.duration_s,
         params: Vec::new(),
+        pattern: None,
+        timeout_ms: defaults.timeout_ms,
+        reentrant: false,
+        workload_params: Vec::new(),
+        liveness: defaults.liveness_s,
     };
     let sim_seconds = workload.duration as f64 * args.seeds as f64;
     println!(

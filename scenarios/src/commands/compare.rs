@@ -1,4 +1,4 @@
-//! `locksim compare`: the matrix designs x scenarios over the same seeds,
+//! `locksim compare`: the matrix designs x scenarios (x workloads) over the same seeds,
 //! written as a report directory (see [`crate::report_dir`]).
 //!
 //! Every experiment is validated before anything runs, so bad input writes
@@ -14,26 +14,42 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::cli::{spec, CompareArgs, Failure};
+use crate::cli::{spec, CompareArgs, Failure, WorkloadArgs};
 use crate::experiment::Experiment;
 use crate::progress;
 use crate::report_dir::{self, cell_output, same_cell, Manifest};
 use crate::scenario::SCENARIOS;
 use crate::sweep::sweep;
+use crate::workload::{workload, WORKLOADS};
 
 const DEFAULT_SEEDS: u64 = 50;
 
 pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     let all_designs: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
     let all_scenarios: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+    let all_workloads: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     let designs = choose(&args.algorithms, &all_designs, "algorithm")?;
     let scenarios = choose(&args.scenarios, &all_scenarios, "scenario")?;
+    let workloads = choose(&args.workload.workload, &all_workloads, "workload")?;
     let experiments = if args.config.is_empty() {
-        designs
-            .iter()
-            .flat_map(|d| scenarios.iter().map(move |s| (d, s)))
-            .map(|(d, s)| Experiment::new(spec(d, s, &args.workload)))
-            .collect::<Result<Vec<_>, _>>()?
+        let mut cells = Vec::new();
+        for w in &workloads {
+            for d in &designs {
+                // A design that cannot run a workload is left out of the matrix, and says why.
+                if let Some(why) = workload(w)?.unsupported(algorithms::design(d).expect("chosen from the registry")) {
+                    eprintln!("skipped: {why}");
+                    continue;
+                }
+                for s in &scenarios {
+                    cells.push(Experiment::new(spec(
+                        d,
+                        s,
+                        &WorkloadArgs { workload: w.to_string(), ..args.workload.clone() },
+                    ))?);
+                }
+            }
+        }
+        cells
     } else {
         args.config.iter().map(|path| Experiment::new(crate::config::load(path)?)).collect::<Result<Vec<_>, _>>()?
     };

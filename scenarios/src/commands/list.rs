@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::Failure;
+use crate::experiment::PATTERNS;
 use crate::scenario::SCENARIOS;
 use crate::workload::WORKLOADS;
 
@@ -21,6 +22,19 @@ pub fn run() -> Result<ExitCode, Failure> {
     println!("workloads (-w):");
     for w in WORKLOADS {
         println!("  {:<24} {}", w.name, w.summary);
+        println!("      pattern: {}", w.natural_pattern);
+        for p in w.params {
+            println!("      --workload-param {:<19} {}", format!("{}={}", p.name, p.default), p.help);
+        }
+        let cannot: Vec<&str> =
+            algorithms::designs().iter().filter(|d| w.unsupported(**d).is_some()).map(|d| d.name()).collect();
+        if let (false, Some(why)) = (cannot.is_empty(), w.needs_a_lock) {
+            println!("      not for {}: {why}", cannot.join(", "));
+        }
+    }
+    println!("patterns (--pattern, for lock-based designs; --reentrant adds nested acquisitions):");
+    for (name, summary) in PATTERNS {
+        println!("  {name:<24} {summary}");
     }
     Ok(ExitCode::SUCCESS)
 }

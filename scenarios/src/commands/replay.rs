@@ -6,6 +6,7 @@ use serde_json::json;
 use std::process::ExitCode;
 
 use sim::check::Violation;
+use sim::deadlock::deadlocks;
 use sim::history::History;
 
 use crate::cli::{Failure, Format, ReplayArgs};
@@ -32,6 +33,12 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, Failure> {
                 "overlaps": run.verdict.overlaps.len(),
                 "corrupted": run.verdict.corrupted.len(),
                 "violations": violations_json(&run),
+                "deadlocks": deadlocks(&run.history)
+                    .iter()
+                    .map(|d| d.describe(&run.history))
+                    .collect::<Vec<_>>(),
+                "recovery_ms": run.metrics.recovery.map(|t| t.as_secs_f64() * 1e3),
+                "figures": run.figures,
                 "fault_plan": run.plan,
                 "record": experiment.record(&run),
             });
@@ -88,6 +95,17 @@ fn print_table(run: &SeedRun, trace: bool) {
         for &i in &v.events {
             println!("    {}", witness(h, i));
         }
+    }
+    for d in deadlocks(h) {
+        println!("deadlock: {}", d.describe(h));
+    }
+    match (run.metrics.healed_at, run.metrics.recovery) {
+        (Some(at), Some(after)) => println!("healed at {at}; recovered {after} later"),
+        (Some(at), None) => println!("healed at {at}; NEVER RECOVERED (no progress in the liveness phase)"),
+        _ => {}
+    }
+    for f in &run.figures {
+        println!("{}: {}", f.name, f.value);
     }
     if trace {
         println!("history:");

@@ -55,7 +55,7 @@ fn print_table(experiment: &Experiment, seeds: &[u64], cell: &CellResult) {
         seeds[seeds.len() - 1],
         s.seeds,
         experiment.duration.as_secs(),
-        experiment.workload.clients
+        experiment.spec.clients
     );
     println!("  seeds with exclusion overlaps   {:>6} / {} ({:.1}%)", s.overlap_seeds, s.seeds, pct(s.overlap_seeds));
     println!("  seeds with corrupted effects    {:>6} / {} ({:.1}%)", s.unsafe_seeds, s.seeds, pct(s.unsafe_seeds));
@@ -65,6 +65,23 @@ fn print_table(experiment: &Experiment, seeds: &[u64], cell: &CellResult) {
     println!("  messages per acquisition        {}", per(s.messages_per_acquisition));
     println!("  server writes per acquisition   {}", per(s.server_writes_per_acquisition));
     println!("  writes rejected by the resource {:>6}", s.writes_rejected);
+    if experiment.design.is_lock() {
+        println!(
+            "  acquire attempts / give-ups     {:>6} / {} (mean wait per attempt {})",
+            s.attempts,
+            s.give_ups,
+            ms(s.wait_per_attempt_ms)
+        );
+    }
+    println!(
+        "  recovery after healing p50/max  {} / {}; never recovered: {} seed(s)",
+        ms(s.recovery_p50_ms),
+        ms(s.recovery_max_ms),
+        s.never_recovered
+    );
+    for f in &s.figures {
+        println!("  {:<31} {:.2} (mean per seed)", f.name, f.value);
+    }
     let violating: Vec<_> = cell.violating().collect();
     if !violating.is_empty() {
         println!("violating seeds ({} in all, first {} shown):", violating.len(), violating.len().min(SHOWN));
