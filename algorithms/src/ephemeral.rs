@@ -44,7 +44,8 @@
 //! re-register its watches with its last zxid when it reconnects).
 
 use rand::Rng;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sim::history::NodeId;
@@ -109,13 +110,34 @@ impl Design for EphemeralDesign {
 
 impl Deployment for EphemeralConfig {
     fn deploy(&self, world: &World) -> Arc<dyn Connector> {
-        Arc::new(EphemeralConnector { replicas: coord::deploy(world, self.coord), config: *self })
+        Arc::new(EphemeralConnector {
+            replicas: coord::deploy(world, self.coord),
+            config: *self,
+            sessions: Mutex::new(BTreeMap::new()),
+        })
     }
 }
 
 struct EphemeralConnector {
     replicas: Arc<[NodeId]>,
     config: EphemeralConfig,
+    /// Each client node's session, by incarnation: all its locks share it,
+    /// as a process's Curator locks share its ZooKeeper session.
+    sessions: Mutex<BTreeMap<NodeId, (u32, CoordSession)>>,
+}
+
+impl EphemeralConnector {
+    fn session_of(&self, ctx: &NodeCtx) -> CoordSession {
+        let mut sessions = self.sessions.lock().expect("sessions poisoned");
+        match sessions.get(&ctx.id()) {
+            Some((incarnation, session)) if *incarnation == ctx.incarnation() => session.clone(),
+            _ => {
+                let session = CoordSession::start(ctx, self.replicas.clone(), self.config.session);
+                sessions.insert(ctx.id(), (ctx.incarnation(), session.clone()));
+                session
+            }
+        }
+    }
 }
 
 impl Connector for EphemeralConnector {
@@ -123,7 +145,7 @@ impl Connector for EphemeralConnector {
         Client::Lock(Box::new(EphemeralLock {
             ctx: ctx.clone(),
             dir: format!("/{lock}"),
-            session: CoordSession::start(ctx, self.replicas.clone(), self.config.session),
+            session: self.session_of(ctx),
             config: self.config,
             rng: ctx.rng("ephemeral-lock"),
             held: None,
@@ -243,11 +265,11 @@ impl EphemeralLock {
                 return Turn::TimedOut;
             }
             let previous = format!("{}/{}", self.dir, queue[position - 1].name);
-            match self.session.request(Op::Exists { path: previous, watch: true }).await {
+            match self.session.request(Op::Exists { path: previous.clone(), watch: true }).await {
                 Ok(Reply::Exists(None)) => {}
                 Ok(_) => {
                     let wait = left.map_or(self.config.watch_recheck, |l| l.min(self.config.watch_recheck));
-                    self.session.wait_for_watch(wait).await;
+                    self.session.wait_for_watch(&previous, wait).await;
                 }
                 Err(Failure::Expired) => return Turn::Expired,
                 Err(_) => return Turn::Unavailable,

@@ -152,7 +152,9 @@ impl Rpc for Renew {
 struct Release {
     lock: String,
     owner: u64,
-    token: u64,
+    /// `None`: whatever lease this owner holds on the lock (after an acquire
+    /// whose reply was lost, the client does not know its token).
+    token: Option<u64>,
 }
 
 impl Rpc for Release {
@@ -243,7 +245,10 @@ async fn serve(ctx: NodeCtx, config: LeaseConfig) {
         let now = c.clock().monotonic();
         let mut table = t.lock().expect("lease table poisoned");
         expire(&mut table, &req.lock, now, config.lock_delay, &c);
-        let released = table.current.get(&req.lock).is_some_and(|l| l.owner == req.owner && l.token == req.token);
+        let released = table
+            .current
+            .get(&req.lock)
+            .is_some_and(|l| l.owner == req.owner && req.token.is_none_or(|t| l.token == t));
         if released {
             table.current.remove(&req.lock);
             c.count_server_write();
@@ -337,9 +342,11 @@ impl LeaseClient {
     }
 
     async fn release_lease(&mut self) -> Released {
-        let Some(holding) = self.held.take() else { return Released::NotHeld };
-        holding.released.store(true, Ordering::Relaxed);
-        let req = Release { lock: self.lock.clone(), owner: self.owner, token: holding.token };
+        let token = self.held.take().map(|holding| {
+            holding.released.store(true, Ordering::Relaxed);
+            holding.token
+        });
+        let req = Release { lock: self.lock.clone(), owner: self.owner, token };
         match self.ctx.call(self.server, req, self.config.op_timeout).await {
             Ok(true) => Released::Released,
             Ok(false) => Released::NotHeld,

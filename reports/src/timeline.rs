@@ -155,6 +155,11 @@ pub(crate) fn fault_spans(history: &History) -> Vec<FaultSpan> {
     let mut spans: Vec<FaultSpan> = Vec::new();
     let mut open: Vec<usize> = Vec::new(); // indices into `spans`, oldest first
     for (i, e) in history.events.iter().enumerate() {
+        if let EventKind::Heal = e.kind {
+            // Healing ends every fault still going (without an end event of its own).
+            open.drain(..).for_each(|s| spans[s].until = Some(e.at));
+            continue;
+        }
         let EventKind::Fault { kind, phase, detail } = &e.kind else { continue };
         match phase {
             FaultPhase::Start => {

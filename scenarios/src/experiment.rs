@@ -60,6 +60,37 @@ pub struct ExperimentSpec {
     pub liveness_s: u64,
 }
 
+impl ExperimentSpec {
+    /// The design as a report names it: with its parameters, if any
+    /// (`database(fencing=true)`), so variants of one design are distinct cells.
+    pub fn algorithm_label(&self) -> String {
+        label(&self.algorithm, self.params.clone())
+    }
+
+    /// The workload as a report names it: with its parameters and pattern, if
+    /// any (`transfer(ordering=false,pattern=timeout:500ms)`).
+    pub fn workload_label(&self) -> String {
+        let mut settings = self.workload_params.clone();
+        match self.pattern.as_deref() {
+            Some("timeout") => settings.push(format!("pattern=timeout:{}ms", self.timeout_ms)),
+            Some(p) => settings.push(format!("pattern={p}")),
+            None => {}
+        }
+        if self.reentrant {
+            settings.push("reentrant".into());
+        }
+        label(&self.workload, settings)
+    }
+}
+
+fn label(name: &str, mut settings: Vec<String>) -> String {
+    if settings.is_empty() {
+        return name.into();
+    }
+    settings.sort();
+    format!("{name}({})", settings.join(","))
+}
+
 fn default_timeout_ms() -> u64 {
     DEFAULT_TIMEOUT_MS
 }
@@ -156,6 +187,8 @@ pub struct Experiment {
     pub duration: Duration,
     /// The liveness phase's bound.
     pub liveness: Duration,
+    /// How reports name the design and the workload ([`ExperimentSpec::algorithm_label`]).
+    labels: [String; 2],
     pub network: NetworkSettings,
 }
 
@@ -231,14 +264,16 @@ impl Experiment {
             workload,
             duration: Duration::from_secs(spec.duration_s),
             liveness: Duration::from_secs(spec.liveness_s),
+            labels: [spec.algorithm_label(), spec.workload_label()],
             network,
             spec,
         })
     }
 
-    /// The cell's three names: algorithm, scenario, workload.
+    /// The cell's three names: algorithm, scenario, workload (the first and
+    /// last with their non-default settings).
     pub fn cell(&self) -> [&str; 3] {
-        [self.design.name(), &self.spec.scenario, self.workload.name()]
+        [&self.labels[0], &self.spec.scenario, &self.labels[1]]
     }
 
     /// The fault plan of `seed`.

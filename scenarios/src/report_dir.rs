@@ -101,7 +101,7 @@ pub fn load(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), String> {
 }
 
 pub fn same_cell(spec: &ExperimentSpec, r: &RunRecord) -> bool {
-    spec.algorithm == r.algorithm && spec.scenario == r.scenario && spec.workload == r.workload
+    spec.algorithm_label() == r.algorithm && spec.scenario == r.scenario && spec.workload_label() == r.workload
 }
 
 /// Write the whole directory. `pending` rows (of cells not summarized yet, as
@@ -136,7 +136,8 @@ pub fn write(out: &Path, manifest: &Manifest, cells: &[CellOutput], pending: &[R
     for c in cells {
         let Some((story, history)) = &c.story else { continue };
         let r = &c.report;
-        let stem = format!("{}-{}-{}-seed{}", r.algorithm, r.scenario, r.workload, story.seed);
+        let stem = format!("{}-{}-{}-seed{}", r.algorithm, r.scenario, r.workload, story.seed)
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
         let name = format!("timelines/{stem}.svg");
         write_atomic(&out.join(&name), story.timeline_svg.as_bytes()).map_err(|e| io(&name, e))?;
         let name = format!("histories/{stem}.csv");

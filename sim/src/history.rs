@@ -49,6 +49,10 @@ pub enum Op {
     /// A guarded operation run without a lock (optimistic, deterministic
     /// ordering): `ok` committed, `fail` gave up or had nothing to do, `info` unknown.
     Operate,
+    /// A reentrant acquisition of a lock the client already holds (nothing
+    /// reaches the lock service), and its matching release.
+    NestedAcquire,
+    NestedRelease,
 }
 
 /// Jepsen's three outcomes: `Info` means unknown (a timed-out acquire may hold the lock).
@@ -291,6 +295,8 @@ pub fn op_name(op: Op) -> &'static str {
         Op::Renew => "renew",
         Op::Check => "validity check",
         Op::Operate => "operate",
+        Op::NestedAcquire => "nested acquire",
+        Op::NestedRelease => "nested release",
     }
 }
 

@@ -5,7 +5,7 @@
 //! from an acquire's (operation's) invoke to its `ok` on the same client;
 //! messages count every RPC request and reply sent (lost ones included).
 //! Recovery runs from the end of the fault phase (every fault healed) to the
-//! first write the protected resource accepted: the workload made progress
+//! first write the protected resource accepted after that instant: the workload made progress
 //! again. Workloads add their own [`Figure`]s.
 
 use serde::{Deserialize, Serialize};
@@ -65,8 +65,11 @@ impl RunMetrics {
                 EventKind::Write { verdict, .. } => match verdict {
                     WriteVerdict::Accepted => {
                         m.writes_accepted += 1;
+                        // Writes judged at the very instant of healing were queued before it.
                         if let (Some(healed), None) = (m.healed_at, m.recovery) {
-                            m.recovery = Some(SimTime(e.at.0 - healed.0));
+                            if e.at > healed {
+                                m.recovery = Some(SimTime(e.at.0 - healed.0));
+                            }
                         }
                     }
                     _ => m.writes_rejected += 1,

@@ -49,6 +49,9 @@ struct Inner {
     active_signals: Mutex<BTreeSet<(NodeId, String)>>,
     /// The fault phase is over (see [`World::heal`]).
     healed: AtomicBool,
+    /// When it ended: only writes judged after that instant count as progress
+    /// (a resumed resource judges writes queued during a pause at that instant).
+    healed_at: AtomicU64,
     /// Accepted resource writes since healing (the liveness phase's progress).
     progress_after_heal: AtomicU64,
     /// A madsim node that carries messages and runs the world's own tasks
@@ -93,6 +96,7 @@ impl World {
             server_writes: AtomicU64::new(0),
             active_signals: Mutex::new(BTreeSet::new()),
             healed: AtomicBool::new(false),
+            healed_at: AtomicU64::new(u64::MAX),
             progress_after_heal: AtomicU64::new(0),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
@@ -193,7 +197,9 @@ impl World {
             EventKind::CsExit | EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. } => {
                 self.inside().remove(&node);
             }
-            EventKind::Write { verdict: WriteVerdict::Accepted, .. } if self.healed() => {
+            EventKind::Write { verdict: WriteVerdict::Accepted, .. }
+                if at.0 > self.0.healed_at.load(Ordering::Relaxed) =>
+            {
                 self.0.progress_after_heal.fetch_add(1, Ordering::Relaxed);
             }
             _ => {}
@@ -325,9 +331,19 @@ impl World {
     }
 
     /// Start the node's main task again (after a crash).
+    /// A node that is running (never crashed, or already restarted by an
+    /// overlapping fault) is left alone: restarting it would kill it unrecorded.
     pub fn restart(&self, id: NodeId) {
-        self.sim_node(id, |n| n.down = false);
-        madsim::runtime::Handle::current().restart(self.madsim_id(id));
+        let was_down = self.sim_node(id, |n| {
+            let was_down = n.down;
+            n.down = false;
+            // madsim restarts a node unpaused; pauses that began while it was down end here.
+            n.pauses = 0;
+            was_down
+        });
+        if was_down {
+            madsim::runtime::Handle::current().restart(self.madsim_id(id));
+        }
     }
 
     /// End the fault phase: resume every paused node, restart every crashed
@@ -337,6 +353,7 @@ impl World {
     /// pending afterwards do nothing ([`World::healed`]).
     pub fn heal(&self, base: NetworkSettings) {
         self.0.healed.store(true, Ordering::Relaxed);
+        self.0.healed_at.store(SimTime::now().0, Ordering::Relaxed);
         let count = self.node_count();
         for id in (1..count as u32).map(NodeId) {
             let (paused, down) = self.sim_node(id, |n| {
@@ -372,7 +389,7 @@ impl World {
         self.0.healed.load(Ordering::Relaxed)
     }
 
-    /// Accepted resource writes since healing.
+    /// Resource writes accepted after the instant of healing.
     pub fn progress_after_heal(&self) -> u64 {
         self.0.progress_after_heal.load(Ordering::Relaxed)
     }

@@ -194,3 +194,61 @@ fn a_fast_clock_sleeps_less_global_time_and_a_jump_moves_only_the_wall_clock() {
     assert!(mono >= Duration::from_secs(11));
     assert_eq!(wall, mono.as_nanos() as i64 - 5_000_000_000);
 }
+
+/// A client that calls the echo server every 100 ms; the times of the answered calls.
+fn answered_calls(plan: FaultPlan, heal_at: Duration, secs: u64) -> (Vec<SimTime>, Vec<EventKind>) {
+    run_seed(11, Duration::from_secs(3600), move || async move {
+        let world = World::new(11, NetworkSettings::default());
+        let server = echo_server(&world);
+        let answered: Arc<Mutex<Vec<SimTime>>> = Arc::default();
+        let sink = answered.clone();
+        world.add_node("client", Role::Client, ClockSettings::default(), move |ctx: NodeCtx| {
+            let sink = sink.clone();
+            async move {
+                for i in 0.. {
+                    if ctx.call(server, Echo(i), Duration::from_millis(50)).await.is_ok() {
+                        sink.lock().unwrap().push(SimTime::now());
+                    }
+                    ctx.sleep(Duration::from_millis(100)).await;
+                }
+            }
+        });
+        fault::inject(&world, &plan);
+        madsim::time::sleep(heal_at).await;
+        world.heal(NetworkSettings::default());
+        madsim::time::sleep(Duration::from_secs(secs) - heal_at).await;
+        let kinds = world.finish().await.events.into_iter().map(|e| e.kind).collect();
+        let times = std::mem::take(&mut *answered.lock().unwrap());
+        (times, kinds)
+    })
+    .unwrap()
+}
+
+#[test]
+fn healing_ends_every_fault_and_pending_fault_actions_then_do_nothing() {
+    let at = |ms: u64, fault: Fault| TimedFault { at: Duration::from_millis(ms), fault };
+    let server = || Target::Node("server".into());
+    let long = Duration::from_secs(100);
+    let plans = [
+        // A pause that outlasts the fault phase, nested in another.
+        vec![
+            at(1_000, Fault::Pause { target: server(), duration: long }),
+            at(1_500, Fault::Pause { target: server(), duration: Duration::from_secs(5) }),
+        ],
+        // A crash that never restarts by itself.
+        vec![at(1_000, Fault::Crash { target: server(), restart_after: None, durable: true })],
+        // A partition longer than the run.
+        vec![at(1_000, Fault::Partition { side: vec![server()], from: Peers::All, duration: long })],
+    ];
+    for faults in plans {
+        let (answered, kinds) = answered_calls(FaultPlan::new(faults.clone()), Duration::from_secs(3), 10);
+        let secs = |t: &SimTime| t.as_duration().as_secs_f64();
+        assert!(answered.iter().any(|t| secs(t) < 1.0), "{faults:?}: answered before the fault");
+        assert!(!answered.iter().any(|t| (1.1..3.0).contains(&secs(t))), "{faults:?}: answered during the fault");
+        // After healing the server answers again, and keeps answering (the
+        // pending resume / heal of the faults changes nothing).
+        let after: Vec<_> = answered.iter().filter(|t| secs(t) >= 3.0).collect();
+        assert!(after.len() >= 60, "{faults:?}: only {} answers after healing", after.len());
+        assert_eq!(kinds.iter().filter(|k| matches!(k, EventKind::Heal)).count(), 1);
+    }
+}

@@ -21,6 +21,7 @@
 //!   timeout reaches it after resuming.
 
 use rand::Rng;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -76,7 +77,10 @@ pub struct CoordSession {
     replicas: Arc<[NodeId]>,
     config: SessionConfig,
     conn: Arc<Mutex<Conn>>,
-    watch: Arc<Notify>,
+    /// One notification per watched path: a node's locks share its session
+    /// (as a process's Curator recipes share its ZooKeeper session) and each
+    /// waits for the watch on its own predecessor.
+    watches: Arc<Mutex<BTreeMap<String, Arc<Notify>>>>,
     heartbeating: Arc<AtomicBool>,
 }
 
@@ -91,12 +95,12 @@ impl CoordSession {
             replicas,
             config,
             conn: Arc::new(Mutex::new(Conn { replica, session: None, state: ConnState::Lost })),
-            watch: Arc::new(Notify::new()),
+            watches: Arc::default(),
             heartbeating: Arc::new(AtomicBool::new(false)),
         };
-        let watch = session.watch.clone();
-        ctx.serve(move |_: WatchFired| {
-            watch.notify_one();
+        let watches = session.watches.clone();
+        ctx.serve(move |fired: WatchFired| {
+            watches.lock().expect("watches poisoned").entry(fired.path).or_default().notify_one();
             std::future::ready(())
         });
         session
@@ -219,9 +223,12 @@ impl CoordSession {
         }
     }
 
-    /// Wait for a watch notification, at most `max` of this node's clock.
-    pub async fn wait_for_watch(&self, max: Duration) {
-        let _ = self.ctx.clock().timeout(max, self.watch.notified()).await;
+    /// Wait for the watch on `path` to fire, at most `max` of this node's clock.
+    pub async fn wait_for_watch(&self, path: &str, max: Duration) {
+        let notify = self.watches.lock().expect("watches poisoned").entry(path.to_string()).or_default().clone();
+        let _ = self.ctx.clock().timeout(max, notify.notified()).await;
+        // One-shot: the watch is spent (or given up on); the caller looks again.
+        self.watches.lock().expect("watches poisoned").remove(path);
     }
 
     /// Ping every third of the session timeout; when a ping goes unanswered,

@@ -7,7 +7,9 @@
 //! taken the lock late) is followed at once by a release, so a late success
 //! does not keep the lock until it expires. With `reentrant`, every hold is
 //! two nested acquisitions (the guarded code calls a helper that takes the
-//! same lock) released in reverse order; the lock service sees one.
+//! same lock) released in reverse order; the lock service sees one, and the
+//! inner pair is recorded as `nested-acquire` / `nested-release` so metrics
+//! count acquisitions of the lock, not of the hold count.
 
 use algorithms::lock::{AcquireMode, Acquired, Client, LockClient, Released};
 use algorithms::reentrant::Reentrant;
@@ -43,29 +45,29 @@ impl WorkLock {
 
     /// Acquire with `mode` (a semaphore tries each permit once).
     pub async fn acquire_with(&mut self, ctx: &NodeCtx, mode: AcquireMode) -> Option<Option<u64>> {
-        let token = self.acquire_once(ctx, mode).await?;
+        let token = self.acquire_once(ctx, mode, Op::Acquire).await?;
         if self.pattern.reentrant {
             // The nested acquisition: the wrapper answers at once with the same token.
-            self.acquire_once(ctx, mode).await;
+            self.acquire_once(ctx, mode, Op::NestedAcquire).await;
         }
         Some(token)
     }
 
-    async fn acquire_once(&mut self, ctx: &NodeCtx, mode: AcquireMode) -> Option<Option<u64>> {
-        ctx.record(EventKind::Invoke { op: Op::Acquire, lock: self.name.clone() });
+    async fn acquire_once(&mut self, ctx: &NodeCtx, mode: AcquireMode, op: Op) -> Option<Option<u64>> {
+        ctx.record(EventKind::Invoke { op, lock: self.name.clone() });
         let result = self.lock.acquire(mode).await;
         let (outcome, token) = match result {
             Acquired::Held { token } => (Outcome::Ok, token),
             Acquired::Busy => (Outcome::Fail, None),
             Acquired::Unknown => (Outcome::Info, None),
         };
-        ctx.record(EventKind::Complete { op: Op::Acquire, outcome, token });
+        ctx.record(EventKind::Complete { op, outcome, token });
         match result {
             Acquired::Held { token } => Some(token),
             Acquired::Busy => None,
             Acquired::Unknown => {
                 // It may have succeeded late: give it back rather than hold it unknowingly.
-                self.release_once(ctx).await;
+                self.release_once(ctx, Op::Release).await;
                 None
             }
         }
@@ -74,20 +76,20 @@ impl WorkLock {
     /// Release a hold taken by [`WorkLock::acquire`] (both levels when reentrant).
     pub async fn release(&mut self, ctx: &NodeCtx) -> Released {
         if self.pattern.reentrant {
-            self.release_once(ctx).await;
+            self.release_once(ctx, Op::NestedRelease).await;
         }
-        self.release_once(ctx).await
+        self.release_once(ctx, Op::Release).await
     }
 
-    async fn release_once(&mut self, ctx: &NodeCtx) -> Released {
-        ctx.record(EventKind::Invoke { op: Op::Release, lock: self.name.clone() });
+    async fn release_once(&mut self, ctx: &NodeCtx, op: Op) -> Released {
+        ctx.record(EventKind::Invoke { op, lock: self.name.clone() });
         let result = self.lock.release().await;
         let outcome = match result {
             Released::Released => Outcome::Ok,
             Released::NotHeld => Outcome::Fail,
             Released::Unknown => Outcome::Info,
         };
-        ctx.record(EventKind::Complete { op: Op::Release, outcome, token: None });
+        ctx.record(EventKind::Complete { op, outcome, token: None });
         result
     }
 

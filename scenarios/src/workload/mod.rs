@@ -114,6 +114,18 @@ pub struct ClientEnv {
     pub clients: Vec<Client>,
 }
 
+impl ClientEnv {
+    /// Take this node's clients of the locks `names` (the names it connected
+    /// with, in order) as work locks recorded under those names.
+    pub fn take_locks(&mut self, names: &[String], pattern: Pattern) -> Vec<lock_use::WorkLock> {
+        self.clients
+            .drain(..)
+            .zip(names)
+            .map(|(c, name)| lock_use::WorkLock::new(c, Some(name.clone()), pattern))
+            .collect()
+    }
+}
+
 /// Client-side timeout of one resource request.
 pub const RESOURCE_TIMEOUT: Duration = Duration::from_millis(100);
 

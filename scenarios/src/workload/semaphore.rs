@@ -78,6 +78,8 @@ pub struct Semaphore {
 }
 
 const IDLE: (Duration, Duration) = (Duration::ZERO, Duration::from_millis(20));
+/// Tries to close a session whose close got no answer (each waits the resource timeout).
+const CLOSE_ATTEMPTS: u32 = 5;
 
 impl Workload for Semaphore {
     fn name(&self) -> &'static str {
@@ -92,14 +94,9 @@ impl Workload for Semaphore {
         let settings = *self;
         let names: Vec<String> = (0..self.permits).map(|i| format!("permit-{i}")).collect();
         let resource = ResourceConfig { initial: 0, registers: self.permits, check_tokens: true };
-        deploy_clients(world, self.clients, resource, design, names.clone(), "semaphore", move |env| {
-            let ClientEnv { ctx, resource, rng, clients } = env;
-            let permits: Vec<WorkLock> = clients
-                .into_iter()
-                .zip(&names)
-                .map(|(c, name)| WorkLock::new(c, Some(name.clone()), settings.pattern))
-                .collect();
-            settings.client_loop(ClientEnv { ctx, resource, rng, clients: Vec::new() }, permits)
+        deploy_clients(world, self.clients, resource, design, names.clone(), "semaphore", move |mut env| {
+            let permits = env.take_locks(&names, settings.pattern);
+            settings.client_loop(env, permits)
         });
     }
 
@@ -125,9 +122,14 @@ impl Semaphore {
             let key = p as u32;
             ctx.record(EventKind::CsEnter { locks: vec![permits[p].name().to_string()] });
             let open = WriteRequest { key, value: 1, token, ..WriteRequest::default() };
-            if let Ok(WriteVerdict::Accepted) = resource.send(open).await {
+            // An open whose reply was lost may have been accepted: use it and close it all the same.
+            if let Ok(WriteVerdict::Accepted) | Err(_) = resource.send(open).await {
                 ctx.sleep(draw(&mut rng, self.hold)).await;
-                let _ = resource.send(WriteRequest { value: 0, ..open }).await;
+                for _ in 0..CLOSE_ATTEMPTS {
+                    if resource.send(WriteRequest { value: 0, ..open }).await.is_ok() {
+                        break;
+                    }
+                }
             }
             ctx.record(EventKind::CsExit);
             permits[p].release(&ctx).await;

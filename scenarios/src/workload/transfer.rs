@@ -90,14 +90,9 @@ impl Workload for Transfer {
         let settings = *self;
         let names: Vec<String> = (0..self.accounts).map(|i| format!("account-{i}")).collect();
         let resource = ResourceConfig { initial: self.balance, registers: self.accounts, check_tokens: true };
-        deploy_clients(world, self.clients, resource, design, names.clone(), "transfer", move |env| {
-            let ClientEnv { ctx, resource, rng, clients } = env;
-            let locks: Vec<WorkLock> = clients
-                .into_iter()
-                .zip(&names)
-                .map(|(c, name)| WorkLock::new(c, Some(name.clone()), settings.pattern))
-                .collect();
-            settings.client_loop(ClientEnv { ctx, resource, rng, clients: Vec::new() }, locks)
+        deploy_clients(world, self.clients, resource, design, names.clone(), "transfer", move |mut env| {
+            let locks = env.take_locks(&names, settings.pattern);
+            settings.client_loop(env, locks)
         });
     }
 

@@ -12,7 +12,8 @@
 //! Promises: one violation per accepted open that leaves more than N sessions
 //! open, at its time, with clients = the clients with open sessions and
 //! events = the opening writes of those sessions, both in event order. A
-//! client opening register `p` again replaces its own session there. Without
+//! client holds one session at a time: its next open replaces its earlier
+//! session on any register (the close may have been lost on the way). Without
 //! a `ResourceInit` the bound is unknown and nothing is reported;
 //! [`max_open_sessions`] still counts.
 
@@ -41,8 +42,12 @@ fn replay(history: &History) -> (Vec<Violation>, u64) {
         match e.kind {
             EventKind::ResourceInit { registers, .. } => permits = Some(u64::from(registers)),
             EventKind::Write { client, value: 1, token, verdict: WriteVerdict::Accepted, key, .. } => {
+                // A client uses one session at a time: opening replaces its
+                // earlier one wherever it was (its close may have been lost).
+                for sessions in open.values_mut() {
+                    sessions.retain(|s| s.client != client);
+                }
                 let sessions = open.entry(key).or_default();
-                sessions.retain(|s| s.client != client);
                 if let Some(t) = token {
                     sessions.retain(|s| s.token.is_none_or(|old| old >= t));
                 }

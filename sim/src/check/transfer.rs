@@ -26,6 +26,9 @@ pub fn transfer_lost_updates(history: &History) -> Vec<Violation> {
     for (i, e) in history.events.iter().enumerate() {
         let EventKind::Write { client, version, verdict: WriteVerdict::Accepted, key, read_version, .. } = e.kind
         else {
+            if let EventKind::ResourceInit { .. } = e.kind {
+                last.clear(); // the resource lost its data: no write before this one is the latest
+            }
             continue;
         };
         let previous = last.insert(key, (i, client));
