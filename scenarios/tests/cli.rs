@@ -102,3 +102,28 @@ fn list_names_every_design_scenario_and_workload() {
         assert!(text.contains(name), "list lacks {name}");
     }
 }
+
+#[test]
+fn workloads_and_patterns_refuse_what_cannot_run() {
+    let run = |extra: &[&'static str]| [&["run", "-a", "cache", "-s", "none"][..], extra].concat();
+    assert_bad_input(
+        &["run", "-a", "optimistic", "-s", "none", "-w", "semaphore"],
+        "optimistic cannot run workload 'semaphore': a permit is held over time",
+    );
+    assert_bad_input(
+        &["run", "-a", "optimistic", "-s", "none", "--pattern", "try"],
+        "--pattern and --reentrant apply to lock-based designs only",
+    );
+    assert_bad_input(&run(&["--pattern", "sometimes"]), "sometimes");
+    assert_bad_input(
+        &run(&["-w", "semaphore", "--workload-param", "permits=5"]),
+        "permits=5 must be fewer than --clients 5",
+    );
+    assert_bad_input(&run(&["-w", "semaphore", "--workload-param", "permits=0"]), "permits=0 must be at least 1");
+    assert_bad_input(
+        &run(&["-w", "cron", "--workload-param", "ttl_ms=5"]),
+        "workload 'cron' has no parameter 'ttl_ms'",
+    );
+    assert_bad_input(&run(&["-w", "transfer", "--workload-param", "accounts=1"]), "accounts=1 must be at least 2");
+    assert_bad_input(&run(&["-w", "cron", "--workload-param", "at_least_ms=1000"]), "at_least_ms must be below");
+}

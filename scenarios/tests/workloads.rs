@@ -179,3 +179,18 @@ fn designs_that_are_not_locks_say_which_workloads_they_cannot_run() {
     }
     assert!(Experiment::new(spec("deterministic-ordering", "cron", &[])).is_ok());
 }
+
+#[test]
+fn a_tenure_past_an_unrenewed_ttl_elects_a_second_leader_without_any_fault() {
+    // The cache lock (TTL 10 s) is never renewed: after 10 s it expires under
+    // a working leader. The lease is renewed every third of its length.
+    let long_tenure = |design| ExperimentSpec {
+        workload_params: vec!["tenure_ms=15000".into()],
+        ..spec(design, "leader-election", &[])
+    };
+    let cache = Experiment::new(long_tenure("cache")).unwrap().run(0).unwrap();
+    assert!(!cache.verdict.overlaps.is_empty());
+    assert!(cache.verdict.corrupted.iter().any(|v| v.kind == ViolationKind::DeposedLeaderWrite));
+    let lease = Experiment::new(long_tenure("lease-fencing")).unwrap().run(0).unwrap();
+    assert!(lease.verdict.overlaps.is_empty() && lease.verdict.corrupted.is_empty());
+}

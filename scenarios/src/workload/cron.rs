@@ -112,9 +112,9 @@ impl Workload for Cron {
     fn figures(&self, history: &History) -> Vec<Figure> {
         let ticks = cron_ticks(history);
         // Tick k is due at k periods of wall time (clients' clocks start at
-        // zero); one fired too close to the end has had no time to run.
-        let ran_by_end = history.end().as_duration().saturating_sub(self.job.1);
-        let due = (ran_by_end.as_nanos() / self.period.as_nanos()) as u64;
+        // zero); the last period's tick may still be running when the run ends.
+        let settled = history.end().as_duration().saturating_sub(self.period);
+        let due = (settled.as_nanos() / self.period.as_nanos()) as u64;
         let ran = ticks.run.iter().filter(|t| (1..=due as i64).contains(t)).count() as u64;
         vec![
             Figure::new("ticks run %", if due == 0 { 0.0 } else { ran as f64 * 100.0 / due as f64 }),

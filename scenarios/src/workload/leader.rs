@@ -8,6 +8,12 @@
 //! natural pattern is try-lock: a follower that lost re-campaigns after a
 //! pause (`campaign_every_ms`), as `LeaderLatch` re-checks on a watch.
 //!
+//! The leader checks before each unit of work that its tenure has not run
+//! out (on its own clock) and that the lock is still valid where the design
+//! can tell. Keep the tenure below the TTL of designs whose clients do not
+//! renew (cache, database, redlock): with `tenure_ms` past the TTL the lock
+//! expires under a working leader and a second one is elected, faults or not.
+//!
 //! Corrupted: work accepted from a deposed leader, i.e. after another client
 //! was elected ([`sim::check::LEADER`]); two leaders believing at once is the
 //! exclusion overlap. Figures: accepted work per second, the share of time
@@ -38,7 +44,11 @@ pub const INFO: WorkloadInfo = WorkloadInfo {
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "tenure_ms", default: "3000", help: "how long a leader leads before it steps down" },
+    ParamSpec {
+        name: "tenure_ms",
+        default: "3000",
+        help: "how long a leader leads before it steps down (keep it below a TTL the design does not renew)",
+    },
     ParamSpec { name: "work_every_ms", default: "100", help: "the leader's interval between units of work" },
     ParamSpec { name: "campaign_every_ms", default: "200", help: "a follower's wait before campaigning again" },
 ];
