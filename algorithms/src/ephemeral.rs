@@ -180,7 +180,9 @@ struct EphemeralLock {
     config: EphemeralConfig,
     rng: SimRng,
     /// The name of the node that holds the lock for us.
-    held: Option<String>,
+    /// With the session it was created in: a node's locks share one session,
+    /// and a new session opened for another lock must not revive this one.
+    held: Option<(String, SessionId)>,
     /// GUIDs of nodes we may have left in the queue, with their session.
     orphans: Vec<(SessionId, String)>,
 }
@@ -312,7 +314,8 @@ impl EphemeralLock {
             };
             match self.wait_turn(&ours, deadline).await {
                 Turn::Held(czxid) => {
-                    self.held = Some(ours.name);
+                    let Some(session) = self.session.session() else { continue };
+                    self.held = Some((ours.name, session));
                     return Acquired::Held { token: self.config.fencing.then_some(czxid) };
                 }
                 // A new session and a new node (the old one went with the session).
@@ -330,7 +333,7 @@ impl EphemeralLock {
     }
 
     async fn release_node(&mut self) -> Released {
-        let Some(name) = self.held.take() else { return Released::NotHeld };
+        let Some((name, _)) = self.held.take() else { return Released::NotHeld };
         let path = format!("{}/{}", self.dir, name);
         let mut sent_unanswered = false;
         let give_up_at = self.ctx.clock().monotonic() + self.config.session.timeout;
@@ -363,7 +366,8 @@ impl LockClient for EphemeralLock {
     }
 
     fn check(&mut self) -> Option<bool> {
-        Some(self.held.is_some() && self.session.state() == ConnState::Connected)
+        let ours = self.held.as_ref().is_some_and(|(_, s)| self.session.session() == Some(*s));
+        Some(ours && self.session.state() == ConnState::Connected)
     }
 }
 

@@ -308,6 +308,9 @@ struct LeaseClient {
 
 impl LeaseClient {
     async fn acquire_loop(&mut self, mode: AcquireMode) -> Acquired {
+        // A fresh owner per acquisition: an owner-only release (after a lost
+        // grant reply) must not match a later acquisition's lease.
+        self.owner = self.rng.gen();
         let mut retrier = Retrier::new(&self.ctx, mode, self.config.retry);
         loop {
             let sent = self.ctx.clock().monotonic();

@@ -83,10 +83,15 @@ impl ExperimentSpec {
     }
 }
 
-fn label(name: &str, mut settings: Vec<String>) -> String {
+fn label(name: &str, settings: Vec<String>) -> String {
     if settings.is_empty() {
         return name.into();
     }
+    // `key = value` and `key=value` are one setting.
+    let mut settings: Vec<String> = settings
+        .iter()
+        .map(|s| s.split_once('=').map_or_else(|| s.trim().to_string(), |(k, v)| format!("{}={}", k.trim(), v.trim())))
+        .collect();
     settings.sort();
     format!("{name}({})", settings.join(","))
 }

@@ -127,3 +127,9 @@ fn workloads_and_patterns_refuse_what_cannot_run() {
     assert_bad_input(&run(&["-w", "transfer", "--workload-param", "accounts=1"]), "accounts=1 must be at least 2");
     assert_bad_input(&run(&["-w", "cron", "--workload-param", "at_least_ms=1000"]), "at_least_ms must be below");
 }
+
+#[test]
+fn compare_refuses_two_cells_with_one_name() {
+    let file = "examples/transfer-ordered.toml";
+    assert_bad_input(&["compare", "--config", file, "--config", file, "--seeds", "1"], "two cells would both be named");
+}

@@ -186,8 +186,9 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
                 if world.healed() {
                     return; // healing already restarted it
                 }
-                nodes.iter().for_each(|n| world.restart(*n));
-                note(&nodes, FaultKind::Crash, FaultPhase::End, &format!("{} restarted", names(&nodes)));
+                // An overlapping crash fault may have restarted a node already.
+                let restarted: Vec<NodeId> = nodes.iter().copied().filter(|n| world.restart(*n)).collect();
+                note(&restarted, FaultKind::Crash, FaultPhase::End, &format!("{} restarted", names(&restarted)));
             }
         }
         Fault::Partition { side, from, duration } => {

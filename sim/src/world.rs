@@ -333,7 +333,8 @@ impl World {
     /// Start the node's main task again (after a crash).
     /// A node that is running (never crashed, or already restarted by an
     /// overlapping fault) is left alone: restarting it would kill it unrecorded.
-    pub fn restart(&self, id: NodeId) {
+    /// Whether it did restart.
+    pub fn restart(&self, id: NodeId) -> bool {
         let was_down = self.sim_node(id, |n| {
             let was_down = n.down;
             n.down = false;
@@ -344,6 +345,7 @@ impl World {
         if was_down {
             madsim::runtime::Handle::current().restart(self.madsim_id(id));
         }
+        was_down
     }
 
     /// End the fault phase: resume every paused node, restart every crashed

@@ -53,6 +53,13 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     } else {
         args.config.iter().map(|path| Experiment::new(crate::config::load(path)?)).collect::<Result<Vec<_>, _>>()?
     };
+    // Rows find their cell by its names: two cells must not share them.
+    let mut names = BTreeSet::new();
+    if let Some(twice) = experiments.iter().map(|e| e.cell().join(" / ")).find(|n| !names.insert(n.clone())) {
+        return Err(Failure::BadInput(format!(
+            "two cells would both be named {twice}: cells are named by design (and its params), scenario and workload (and its settings); make one differ"
+        )));
+    }
     let seeds = args.sweep.seeds(DEFAULT_SEEDS)?;
     let jobs = args.sweep.jobs();
     let manifest = Manifest::new(experiments.iter().map(|e| e.spec.clone()).collect());

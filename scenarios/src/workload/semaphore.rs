@@ -78,8 +78,6 @@ pub struct Semaphore {
 }
 
 const IDLE: (Duration, Duration) = (Duration::ZERO, Duration::from_millis(20));
-/// Tries to close a session whose close got no answer (each waits the resource timeout).
-const CLOSE_ATTEMPTS: u32 = 5;
 
 impl Workload for Semaphore {
     fn name(&self) -> &'static str {
@@ -125,11 +123,9 @@ impl Semaphore {
             // An open whose reply was lost may have been accepted: use it and close it all the same.
             if let Ok(WriteVerdict::Accepted) | Err(_) = resource.send(open).await {
                 ctx.sleep(draw(&mut rng, self.hold)).await;
-                for _ in 0..CLOSE_ATTEMPTS {
-                    if resource.send(WriteRequest { value: 0, ..open }).await.is_ok() {
-                        break;
-                    }
-                }
+                // Keep the permit until the pool has the close: releasing it with
+                // the session still open would let the pool be over-used.
+                while resource.send(WriteRequest { value: 0, ..open }).await.is_err() {}
             }
             ctx.record(EventKind::CsExit);
             permits[p].release(&ctx).await;

@@ -40,7 +40,10 @@ fn replay(history: &History) -> (Vec<Violation>, u64) {
     let mut violations = Vec::new();
     for (i, e) in history.events.iter().enumerate() {
         match e.kind {
-            EventKind::ResourceInit { registers, .. } => permits = Some(u64::from(registers)),
+            EventKind::ResourceInit { registers, .. } => {
+                permits = Some(u64::from(registers));
+                open.clear(); // the pool lost its state: no session survives
+            }
             EventKind::Write { client, value: 1, token, verdict: WriteVerdict::Accepted, key, .. } => {
                 // A client uses one session at a time: opening replaces its
                 // earlier one wherever it was (its close may have been lost).
