@@ -61,16 +61,7 @@ use crate::params::{ParamReader, ParamSpec, Params};
 
 pub struct EphemeralDesign;
 
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "replicas", default: "3", help: "coordination service ensemble size (odd, at least 3)" },
-    ParamSpec { name: "session_timeout_ms", default: "10000", help: "session expiry without heartbeats" },
-    ParamSpec { name: "tick_ms", default: "100", help: "raft tick on each replica's clock" },
-    ParamSpec {
-        name: "election_ticks",
-        default: "10",
-        help: "ticks before a follower campaigns (randomized up to 2x)",
-    },
-    ParamSpec { name: "op_timeout_ms", default: "1000", help: "client-side request timeout" },
+const PARAMS: &[ParamSpec] = coord::params_with![
     ParamSpec { name: "watch_recheck_ms", default: "1000", help: "longest wait on a watch before listing again" },
     ParamSpec { name: "fencing", default: "false", help: "send the lock node's creation zxid as a fencing token" },
 ];

@@ -39,17 +39,7 @@ use crate::resource::ResourceClient;
 
 pub struct OrderingDesign;
 
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "replicas", default: "3", help: "log ensemble size (odd, at least 3)" },
-    ParamSpec { name: "session_timeout_ms", default: "10000", help: "client session expiry without heartbeats" },
-    ParamSpec { name: "tick_ms", default: "100", help: "raft tick on each replica's clock" },
-    ParamSpec {
-        name: "election_ticks",
-        default: "10",
-        help: "ticks before a follower campaigns (randomized up to 2x)",
-    },
-    ParamSpec { name: "op_timeout_ms", default: "1000", help: "client-side request timeout" },
-];
+const PARAMS: &[ParamSpec] = coord::params_with![];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OrderingConfig {

@@ -20,18 +20,28 @@ pub struct ParamSpec {
 pub struct Params(BTreeMap<String, String>);
 
 impl Params {
-    /// Parse `key=value` strings.
+    /// Parse `key=value` strings given with `--param`.
     pub fn parse(pairs: &[String]) -> Result<Params, String> {
+        Self::parse_flag(pairs, "--param", "ttl_ms=5000")
+    }
+
+    /// Parse `key=value` strings given with `flag`; errors name it and show `example`.
+    pub fn parse_flag(pairs: &[String], flag: &str, example: &str) -> Result<Params, String> {
         let mut map = BTreeMap::new();
         for pair in pairs {
             let (k, v) = pair
                 .split_once('=')
-                .ok_or_else(|| format!("--param '{pair}' is not key=value (e.g. --param ttl_ms=5000)"))?;
+                .ok_or_else(|| format!("{flag} '{pair}' is not key=value (e.g. {flag} {example})"))?;
             if map.insert(k.trim().to_string(), v.trim().to_string()).is_some() {
-                return Err(format!("--param {k} is given twice"));
+                return Err(format!("{flag} {k} is given twice"));
             }
         }
         Ok(Params(map))
+    }
+
+    /// The pairs as `key=value`, in key order.
+    pub fn pairs(&self) -> Vec<String> {
+        self.0.iter().map(|(k, v)| format!("{k}={v}")).collect()
     }
 
     pub fn with(mut self, key: &str, value: &str) -> Params {

@@ -61,16 +61,15 @@ pub struct ExperimentSpec {
 }
 
 impl ExperimentSpec {
-    /// The design as a report names it: with its parameters, if any
-    /// (`database(fencing=true)`), so variants of one design are distinct cells.
-    pub fn algorithm_label(&self) -> String {
-        label(&self.algorithm, self.params.clone())
-    }
-
-    /// The workload as a report names it: with its parameters and pattern, if
-    /// any (`transfer(ordering=false,pattern=timeout:500ms)`).
-    pub fn workload_label(&self) -> String {
-        let mut settings = self.workload_params.clone();
+    /// The names a report gives this cell: the design with its parameters
+    /// (`database(fencing=true)`), the scenario, and the workload with its
+    /// parameters and pattern (`transfer(ordering=false,pattern=timeout:500ms)`),
+    /// so variants are distinct cells.
+    pub fn cell_names(&self) -> [String; 3] {
+        // Parsed, so `key = value` and `key=value` name one setting (specs
+        // that do not parse never become cells).
+        let pairs = |given: &[String]| Params::parse(given).map_or_else(|_| given.to_vec(), |p| p.pairs());
+        let mut settings = pairs(&self.workload_params);
         match self.pattern.as_deref() {
             Some("timeout") => settings.push(format!("pattern=timeout:{}ms", self.timeout_ms)),
             Some(p) => settings.push(format!("pattern={p}")),
@@ -79,21 +78,16 @@ impl ExperimentSpec {
         if self.reentrant {
             settings.push("reentrant".into());
         }
-        label(&self.workload, settings)
+        [label(&self.algorithm, pairs(&self.params)), self.scenario.clone(), label(&self.workload, settings)]
     }
 }
 
 fn label(name: &str, settings: Vec<String>) -> String {
     if settings.is_empty() {
-        return name.into();
+        name.into()
+    } else {
+        format!("{name}({})", settings.join(","))
     }
-    // `key = value` and `key=value` are one setting.
-    let mut settings: Vec<String> = settings
-        .iter()
-        .map(|s| s.split_once('=').map_or_else(|| s.trim().to_string(), |(k, v)| format!("{}={}", k.trim(), v.trim())))
-        .collect();
-    settings.sort();
-    format!("{name}({})", settings.join(","))
 }
 
 fn default_timeout_ms() -> u64 {
@@ -192,8 +186,8 @@ pub struct Experiment {
     pub duration: Duration,
     /// The liveness phase's bound.
     pub liveness: Duration,
-    /// How reports name the design and the workload ([`ExperimentSpec::algorithm_label`]).
-    labels: [String; 2],
+    /// How reports name the cell ([`ExperimentSpec::cell_names`]).
+    names: [String; 3],
     pub network: NetworkSettings,
 }
 
@@ -261,7 +255,8 @@ impl Experiment {
         }
         let deployment = design.configure(&Params::parse(&spec.params)?)?;
         let common = Common { clients: spec.clients, stock: spec.stock, mode, reentrant: spec.reentrant };
-        let workload = info.configure(&common, &Params::parse(&spec.workload_params)?)?;
+        let workload_params = Params::parse_flag(&spec.workload_params, "--workload-param", "permits=3")?;
+        let workload = info.configure(&common, &workload_params)?;
         Ok(Experiment {
             design,
             deployment,
@@ -269,7 +264,7 @@ impl Experiment {
             workload,
             duration: Duration::from_secs(spec.duration_s),
             liveness: Duration::from_secs(spec.liveness_s),
-            labels: [spec.algorithm_label(), spec.workload_label()],
+            names: spec.cell_names(),
             network,
             spec,
         })
@@ -278,7 +273,7 @@ impl Experiment {
     /// The cell's three names: algorithm, scenario, workload (the first and
     /// last with their non-default settings).
     pub fn cell(&self) -> [&str; 3] {
-        [&self.labels[0], &self.spec.scenario, &self.labels[1]]
+        self.names.each_ref().map(String::as_str)
     }
 
     /// The fault plan of `seed`.
@@ -319,7 +314,7 @@ impl Experiment {
         })?;
         let verdict = judge(&history, self.workload.checkers());
         let metrics = RunMetrics::measure(&history);
-        let figures = self.workload.figures(&history);
+        let figures = self.workload.figures(&history, &metrics);
         let trace_hash = history.trace_hash();
         Ok(SeedRun { seed, plan, history, verdict, metrics, figures, trace_hash })
     }

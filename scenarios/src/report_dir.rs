@@ -36,6 +36,16 @@ impl Manifest {
     pub fn new(cells: Vec<ExperimentSpec>) -> Manifest {
         Manifest { locksim: env!("CARGO_PKG_VERSION").into(), cells }
     }
+
+    /// Every cell's names, in cell order (for [`cell_of`]).
+    pub fn cell_names(&self) -> Vec<[String; 3]> {
+        self.cells.iter().map(ExperimentSpec::cell_names).collect()
+    }
+}
+
+/// The index of the cell, among `names`, that `r` is a row of.
+pub fn cell_of(names: &[[String; 3]], r: &RunRecord) -> Option<usize> {
+    names.iter().position(|n| same_cell(n.each_ref().map(String::as_str), r))
 }
 
 /// One finished cell, ready to be written.
@@ -84,9 +94,10 @@ pub fn load(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), String> {
     let bytes = std::fs::read(&runs_path).map_err(|e| format!("cannot read {}: {e}", runs_path.display()))?;
     let records =
         reports::runs_csv::from_csv(&bytes).map_err(|e| format!("{} is malformed: {e}", runs_path.display()))?;
+    let names = manifest.cell_names();
     for r in &records {
         r.latency_histogram().map_err(|e| format!("{}: seed {}: {e}", runs_path.display(), r.seed))?;
-        if !manifest.cells.iter().any(|c| same_cell(c, r)) {
+        if cell_of(&names, r).is_none() {
             return Err(format!(
                 "{}: row for {} / {} / {} seed {} matches no cell of {MANIFEST}",
                 runs_path.display(),
@@ -100,8 +111,9 @@ pub fn load(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), String> {
     Ok((manifest, records))
 }
 
-pub fn same_cell(spec: &ExperimentSpec, r: &RunRecord) -> bool {
-    spec.algorithm_label() == r.algorithm && spec.scenario == r.scenario && spec.workload_label() == r.workload
+/// Whether `r` is a row of the cell named `cell` ([`ExperimentSpec::cell_names`]).
+pub fn same_cell(cell: [&str; 3], r: &RunRecord) -> bool {
+    cell == [r.algorithm.as_str(), r.scenario.as_str(), r.workload.as_str()]
 }
 
 /// Write the whole directory. `pending` rows (of cells not summarized yet, as

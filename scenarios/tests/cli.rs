@@ -125,6 +125,10 @@ fn workloads_and_patterns_refuse_what_cannot_run() {
         "workload 'cron' has no parameter 'ttl_ms'",
     );
     assert_bad_input(&run(&["-w", "transfer", "--workload-param", "accounts=1"]), "accounts=1 must be at least 2");
+    assert_bad_input(
+        &run(&["-w", "cron", "--workload-param", "period_ms"]),
+        "--workload-param 'period_ms' is not key=value",
+    );
     assert_bad_input(&run(&["-w", "cron", "--workload-param", "at_least_ms=1000"]), "at_least_ms must be below");
 }
 

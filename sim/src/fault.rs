@@ -169,9 +169,8 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             let detail = format!("{} paused for {:.3}s", names(&nodes), duration.as_secs_f64());
             note(&nodes, FaultKind::Pause, FaultPhase::Start, &detail);
             nodes.iter().for_each(|n| world.pause(*n));
-            madsim::time::sleep(duration).await;
-            if world.healed() {
-                return; // healing already undid it
+            if !lasts(world, duration).await {
+                return;
             }
             nodes.iter().for_each(|n| world.resume(*n));
             note(&nodes, FaultKind::Pause, FaultPhase::End, &format!("{} resumed", names(&nodes)));
@@ -182,9 +181,8 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             note(&nodes, FaultKind::Crash, FaultPhase::Start, &format!("{} crashed ({disk})", names(&nodes)));
             nodes.iter().for_each(|n| world.crash(*n, !durable));
             if let Some(after) = restart_after {
-                madsim::time::sleep(after).await;
-                if world.healed() {
-                    return; // healing already restarted it
+                if !lasts(world, after).await {
+                    return;
                 }
                 // An overlapping crash fault may have restarted a node already.
                 let restarted: Vec<NodeId> = nodes.iter().copied().filter(|n| world.restart(*n)).collect();
@@ -206,9 +204,8 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             let detail = format!("[{}] cut off from {whom} for {:.3}s", names(&side), duration.as_secs_f64());
             note(&[WORLD], FaultKind::Partition, FaultPhase::Start, &detail);
             set_links(world, &side, &others, false);
-            madsim::time::sleep(duration).await;
-            if world.healed() {
-                return; // healing already undid it
+            if !lasts(world, duration).await {
+                return;
             }
             set_links(world, &side, &others, true);
             note(&[WORLD], FaultKind::Partition, FaultPhase::End, &format!("[{}] healed", names(&side)));
@@ -224,9 +221,8 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             note(&[WORLD], FaultKind::Network, FaultPhase::Start, &detail);
             let before = world.network();
             world.set_network(settings);
-            madsim::time::sleep(duration).await;
-            if world.healed() {
-                return; // healing already undid it
+            if !lasts(world, duration).await {
+                return;
             }
             world.set_network(before);
             note(&[WORLD], FaultKind::Network, FaultPhase::End, "network restored");
@@ -244,9 +240,8 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             note(&nodes, FaultKind::ClockDrift, FaultPhase::Start, &detail);
             nodes.iter().for_each(|n| world.clock(*n).set_drift(drift_ppm));
             if let Some(duration) = duration {
-                madsim::time::sleep(duration).await;
-                if world.healed() {
-                    return; // healing already undid it
+                if !lasts(world, duration).await {
+                    return;
                 }
                 nodes.iter().zip(&before).for_each(|(n, ppm)| world.clock(*n).set_drift(*ppm));
                 note(
@@ -262,14 +257,20 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             let detail = format!("{name} on {} for {:.3}s", names(&nodes), duration.as_secs_f64());
             note(&nodes, FaultKind::Signal, FaultPhase::Start, &detail);
             nodes.iter().for_each(|n| world.signal(*n, &name, true));
-            madsim::time::sleep(duration).await;
-            if world.healed() {
-                return; // healing already undid it
+            if !lasts(world, duration).await {
+                return;
             }
             nodes.iter().for_each(|n| world.signal(*n, &name, false));
             note(&nodes, FaultKind::Signal, FaultPhase::End, &format!("{name} on {} ends", names(&nodes)));
         }
     }
+}
+
+/// Let a fault last `duration`; `false` when the world was healed meanwhile
+/// (healing already undid the fault: its end must not be played).
+async fn lasts(world: &World, duration: Duration) -> bool {
+    madsim::time::sleep(duration).await;
+    !world.healed()
 }
 
 fn aims_at_holder(fault: &Fault) -> bool {

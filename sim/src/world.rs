@@ -14,7 +14,7 @@ use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -47,10 +47,9 @@ struct Inner {
     server_writes: AtomicU64,
     /// Signals started and not yet ended, so healing can end them.
     active_signals: Mutex<BTreeSet<(NodeId, String)>>,
-    /// The fault phase is over (see [`World::heal`]).
-    healed: AtomicBool,
-    /// When it ended: only writes judged after that instant count as progress
-    /// (a resumed resource judges writes queued during a pause at that instant).
+    /// When the fault phase ended ([`World::heal`]; `u64::MAX` until then):
+    /// only writes judged after that instant count as progress (a resumed
+    /// resource judges writes queued during a pause at that instant).
     healed_at: AtomicU64,
     /// Accepted resource writes since healing (the liveness phase's progress).
     progress_after_heal: AtomicU64,
@@ -95,7 +94,6 @@ impl World {
             in_critical_section: Mutex::new(BTreeSet::new()),
             server_writes: AtomicU64::new(0),
             active_signals: Mutex::new(BTreeSet::new()),
-            healed: AtomicBool::new(false),
             healed_at: AtomicU64::new(u64::MAX),
             progress_after_heal: AtomicU64::new(0),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
@@ -354,7 +352,6 @@ impl World {
     /// already taken stay (a clock is not stepped back). Fault actions still
     /// pending afterwards do nothing ([`World::healed`]).
     pub fn heal(&self, base: NetworkSettings) {
-        self.0.healed.store(true, Ordering::Relaxed);
         self.0.healed_at.store(SimTime::now().0, Ordering::Relaxed);
         let count = self.node_count();
         for id in (1..count as u32).map(NodeId) {
@@ -388,7 +385,7 @@ impl World {
 
     /// Whether [`World::heal`] has ended the fault phase.
     pub fn healed(&self) -> bool {
-        self.0.healed.load(Ordering::Relaxed)
+        self.0.healed_at.load(Ordering::Relaxed) != u64::MAX
     }
 
     /// Resource writes accepted after the instant of healing.

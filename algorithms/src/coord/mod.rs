@@ -50,9 +50,29 @@ pub struct CoordConfig {
 /// A leader heartbeats its followers every this many ticks.
 const HEARTBEAT_TICKS: usize = 2;
 
+/// The parameter list of a design built on the service: the service's and
+/// the client session's parameters (read by [`read_params`]), then the
+/// design's own.
+macro_rules! params_with {
+    ($($own:expr),* $(,)?) => {
+        &[
+            ParamSpec { name: "replicas", default: "3", help: "raft ensemble size (odd, at least 3)" },
+            ParamSpec { name: "session_timeout_ms", default: "10000", help: "client session expiry without heartbeats" },
+            ParamSpec { name: "tick_ms", default: "100", help: "raft tick on each replica's clock" },
+            ParamSpec {
+                name: "election_ticks",
+                default: "10",
+                help: "ticks before a follower campaigns (randomized up to 2x)",
+            },
+            ParamSpec { name: "op_timeout_ms", default: "1000", help: "client-side request timeout" },
+            $($own),*
+        ]
+    };
+}
+pub(crate) use params_with;
+
 /// Read the service's and the client session's settings, shared by the
-/// designs built on the service; they declare these parameters: `replicas`,
-/// `session_timeout_ms`, `tick_ms`, `election_ticks`, `op_timeout_ms`.
+/// designs built on the service (declared by [`params_with`]).
 pub fn read_params(design: &str, p: &ParamReader) -> Result<(CoordConfig, SessionConfig), String> {
     let replicas = p.u64_at_least("replicas", 3)?;
     if replicas % 2 == 0 {

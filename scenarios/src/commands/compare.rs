@@ -71,7 +71,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
 
     let todo_of = |e: &Experiment, prior: &[sim::record::RunRecord]| -> Vec<u64> {
-        let done: BTreeSet<u64> = prior.iter().filter(|r| same_cell(&e.spec, r)).map(|r| r.seed).collect();
+        let done: BTreeSet<u64> = prior.iter().filter(|r| same_cell(e.cell(), r)).map(|r| r.seed).collect();
         seeds.iter().copied().filter(|s| !done.contains(s)).collect()
     };
     let bars = MultiProgress::new();
@@ -87,7 +87,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
             overall.inc(1);
         })?;
         bar.finish_and_clear();
-        let (mine, others): (Vec<_>, Vec<_>) = prior.into_iter().partition(|r| same_cell(&experiment.spec, r));
+        let (mine, others): (Vec<_>, Vec<_>) = prior.into_iter().partition(|r| same_cell(experiment.cell(), r));
         prior = others;
         records.extend(mine);
         cells.push(cell_output(experiment, records)?);

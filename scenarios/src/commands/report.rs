@@ -11,7 +11,7 @@ use sim::record::RunRecord;
 
 use crate::cli::{Failure, ReportArgs};
 use crate::experiment::Experiment;
-use crate::report_dir::{self, cell_output, same_cell, Manifest};
+use crate::report_dir::{self, cell_of, cell_output, Manifest};
 
 pub fn run(args: ReportArgs) -> Result<ExitCode, Failure> {
     let mut manifest: Option<Manifest> = None;
@@ -27,8 +27,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode, Failure> {
                 args.dirs[0].display()
             )));
         }
+        let names = first.cell_names();
         for r in records {
-            let cell = first.cells.iter().position(|c| same_cell(c, &r)).expect("load checked every row's cell");
+            let cell = cell_of(&names, &r).expect("load checked every row's cell");
             match rows.get(&(cell, r.seed)) {
                 Some(seen) if seen.trace_hash != r.trace_hash => {
                     return Err(Failure::Internal(format!(

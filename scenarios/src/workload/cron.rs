@@ -25,12 +25,11 @@ use algorithms::params::{ParamReader, ParamSpec};
 use algorithms::resource::{ResourceConfig, Update};
 use sim::check::{cron_ticks, Checker, CRON};
 use sim::history::History;
-use sim::metrics::Figure;
+use sim::metrics::{Figure, RunMetrics};
 use sim::world::{NodeCtx, World};
 
-use super::inventory::operate_recorded;
 use super::lock_use::WorkLock;
-use super::{deploy_clients, draw, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
+use super::{deploy_clients, draw, operate_recorded, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
 use sim::history::EventKind;
 
 pub const INFO: WorkloadInfo = WorkloadInfo {
@@ -109,7 +108,7 @@ impl Workload for Cron {
         );
     }
 
-    fn figures(&self, history: &History) -> Vec<Figure> {
+    fn figures(&self, history: &History, _metrics: &RunMetrics) -> Vec<Figure> {
         let ticks = cron_ticks(history);
         // Tick k is due at k periods of wall time (clients' clocks start at
         // zero); the last period's tick may still be running when the run ends.

@@ -16,13 +16,13 @@ use algorithms::lock::{AcquireMode, Client, Connector};
 use algorithms::operator::{GuardedOp, Operated, Operator};
 use algorithms::params::{ParamReader, ParamSpec};
 use algorithms::resource::{ResourceConfig, Update};
-use sim::check::{Checker, INVENTORY};
-use sim::history::{EventKind, History, Op, Outcome, WriteVerdict};
-use sim::metrics::Figure;
+use sim::check::{Checker, DEFAULT_LOCK, INVENTORY};
+use sim::history::{EventKind, History};
+use sim::metrics::{Figure, RunMetrics};
 use sim::world::World;
 
 use super::lock_use::WorkLock;
-use super::{deploy_clients, draw, rate, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
+use super::{deploy_clients, draw, operate_recorded, rate, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
 
 pub const INFO: WorkloadInfo = WorkloadInfo {
     name: "inventory",
@@ -92,7 +92,7 @@ impl Workload for Inventory {
             self.clients,
             resource,
             design,
-            vec!["lock".into()],
+            vec![DEFAULT_LOCK.into()],
             "inventory",
             move |mut env| async move {
                 match env.clients.pop().expect("one lock") {
@@ -106,13 +106,9 @@ impl Workload for Inventory {
         );
     }
 
-    fn figures(&self, history: &History) -> Vec<Figure> {
-        let sold = history
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Write { verdict: WriteVerdict::Accepted, .. }))
-            .count();
-        vec![Figure::new("sold/s", rate(sold as u64, history))]
+    fn figures(&self, history: &History, metrics: &RunMetrics) -> Vec<Figure> {
+        // Every accepted write sold one unit.
+        vec![Figure::new("sold/s", rate(metrics.writes_accepted, history))]
     }
 }
 
@@ -160,17 +156,4 @@ impl Inventory {
             ctx.sleep(draw(&mut rng, self.idle)).await;
         }
     }
-}
-
-/// Run a guarded operation and record invoke and outcome.
-pub async fn operate_recorded(ctx: &sim::world::NodeCtx, operator: &mut dyn Operator, op: GuardedOp) -> Operated {
-    ctx.record(EventKind::Invoke { op: Op::Operate, lock: None });
-    let result = operator.run(op).await;
-    let outcome = match result {
-        Operated::Committed => Outcome::Ok,
-        Operated::Declined | Operated::GaveUp => Outcome::Fail,
-        Operated::Unknown => Outcome::Info,
-    };
-    ctx.record(EventKind::Complete { op: Op::Operate, outcome, token: None });
-    result
 }

@@ -26,8 +26,8 @@ use algorithms::lock::{AcquireMode, Connector};
 use algorithms::params::{ParamReader, ParamSpec};
 use algorithms::resource::ResourceConfig;
 use sim::check::{Checker, LEADER};
-use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId, WriteVerdict};
-use sim::metrics::Figure;
+use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId};
+use sim::metrics::{Figure, RunMetrics};
 use sim::time::SimTime;
 use sim::world::World;
 
@@ -93,12 +93,9 @@ impl Workload for LeaderElection {
         });
     }
 
-    fn figures(&self, history: &History) -> Vec<Figure> {
-        let work = history
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Write { verdict: WriteVerdict::Accepted, .. }))
-            .count() as u64;
+    fn figures(&self, history: &History, metrics: &RunMetrics) -> Vec<Figure> {
+        // Every accepted write is a unit of the leader's work.
+        let work = metrics.writes_accepted;
         let elections = history.events.iter().filter(|e| matches!(e.kind, EventKind::CsEnter { .. })).count();
         vec![
             Figure::new("work/s", rate(work, history)),

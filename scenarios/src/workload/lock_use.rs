@@ -13,6 +13,7 @@
 
 use algorithms::lock::{AcquireMode, Acquired, Client, LockClient, Released};
 use algorithms::reentrant::Reentrant;
+use sim::check::DEFAULT_LOCK;
 use sim::history::{EventKind, Op, Outcome};
 use sim::world::NodeCtx;
 
@@ -35,7 +36,7 @@ impl WorkLock {
     }
 
     pub fn name(&self) -> &str {
-        self.name.as_deref().unwrap_or("lock")
+        self.name.as_deref().unwrap_or(DEFAULT_LOCK)
     }
 
     /// Acquire with the workload's pattern; `Some(token)` when held.

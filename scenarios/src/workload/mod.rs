@@ -22,12 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use algorithms::lock::{AcquireMode, Client, Connector, Design};
+use algorithms::operator::{GuardedOp, Operated, Operator};
 use algorithms::params::{ParamReader, ParamSpec, Params};
 use algorithms::resource::{self, ResourceClient, ResourceConfig};
 use sim::check::Checker;
 use sim::clock::ClockSettings;
-use sim::history::{History, NodeId, Role};
-use sim::metrics::Figure;
+use sim::history::{EventKind, History, NodeId, Op, Outcome, Role};
+use sim::metrics::{Figure, RunMetrics};
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
@@ -38,8 +39,9 @@ pub trait Workload: Send + Sync {
     fn checkers(&self) -> &'static [Checker];
     /// Add the protected resource and the client nodes to `world`.
     fn deploy(&self, world: &World, design: Arc<dyn Connector>);
-    /// Its own throughput and liveness figures, measured from the history.
-    fn figures(&self, history: &History) -> Vec<Figure>;
+    /// Its own throughput and liveness figures, measured from the history
+    /// (and the run's generic metrics, already measured from it).
+    fn figures(&self, history: &History, metrics: &RunMetrics) -> Vec<Figure>;
 }
 
 /// How clients acquire locks: the pattern and whether they re-enter.
@@ -167,4 +169,17 @@ pub fn draw(rng: &mut SimRng, (lo, hi): (Duration, Duration)) -> Duration {
 /// `count` per second of `history`'s length.
 pub fn rate(count: u64, history: &History) -> f64 {
     sim::metrics::per_second(count, history.end())
+}
+
+/// Run a guarded operation and record invoke and outcome.
+pub async fn operate_recorded(ctx: &NodeCtx, operator: &mut dyn Operator, op: GuardedOp) -> Operated {
+    ctx.record(EventKind::Invoke { op: Op::Operate, lock: None });
+    let result = operator.run(op).await;
+    let outcome = match result {
+        Operated::Committed => Outcome::Ok,
+        Operated::Declined | Operated::GaveUp => Outcome::Fail,
+        Operated::Unknown => Outcome::Info,
+    };
+    ctx.record(EventKind::Complete { op: Op::Operate, outcome, token: None });
+    result
 }

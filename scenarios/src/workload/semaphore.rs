@@ -25,7 +25,7 @@ use algorithms::params::{ParamReader, ParamSpec};
 use algorithms::resource::{ResourceConfig, WriteRequest};
 use sim::check::{max_open_sessions, Checker, SEMAPHORE};
 use sim::history::{EventKind, History, WriteVerdict};
-use sim::metrics::Figure;
+use sim::metrics::{Figure, RunMetrics};
 use sim::world::World;
 
 use super::lock_use::WorkLock;
@@ -98,7 +98,7 @@ impl Workload for Semaphore {
         });
     }
 
-    fn figures(&self, history: &History) -> Vec<Figure> {
+    fn figures(&self, history: &History, _metrics: &RunMetrics) -> Vec<Figure> {
         let uses = history
             .events
             .iter()

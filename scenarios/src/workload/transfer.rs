@@ -24,7 +24,7 @@ use algorithms::resource::{ResourceConfig, WriteRequest};
 use sim::check::{Checker, TRANSFER};
 use sim::deadlock::{deadlocks, DeadlockEnd};
 use sim::history::{EventKind, History};
-use sim::metrics::Figure;
+use sim::metrics::{Figure, RunMetrics};
 use sim::world::World;
 
 use super::lock_use::WorkLock;
@@ -96,24 +96,12 @@ impl Workload for Transfer {
         });
     }
 
-    fn figures(&self, history: &History) -> Vec<Figure> {
+    fn figures(&self, history: &History, metrics: &RunMetrics) -> Vec<Figure> {
         let transfers = history.events.iter().filter(|e| matches!(e.kind, EventKind::CsExit)).count() as u64;
         let found = deadlocks(history);
         let never = found.iter().filter(|d| d.how == DeadlockEnd::Never).count();
-        let gave_up = history
-            .events
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    EventKind::Complete {
-                        op: sim::history::Op::Acquire,
-                        outcome: sim::history::Outcome::Fail | sim::history::Outcome::Info,
-                        ..
-                    }
-                )
-            })
-            .count();
+        // Each acquire that gave up (fail or info) sends the transfer back to retry.
+        let gave_up = metrics.give_ups();
         vec![
             Figure::new("transfers/s", rate(transfers, history)),
             Figure::new("deadlocks", found.len() as f64),
