@@ -30,28 +30,24 @@ use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
-use crate::params::{ParamReader, ParamSpec, Params};
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
 use crate::redis::{self, DelIfValue, MasterAddress, RedisConfig, SentinelConfig, ServerRole, SetNxPx};
-use crate::retry::{Retrier, RetryPolicy};
+use crate::retry::{self, Retrier, RetryPolicy};
 
 pub struct CacheDesign;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "ttl_ms", default: "10000", help: "lock expiry (PX), judged on the server's clock" },
-    ParamSpec { name: "retry_delay_ms", default: "100", help: "wait between acquire attempts" },
-    ParamSpec { name: "retry_jitter_ms", default: "100", help: "random extra wait, 0..=this" },
-    ParamSpec { name: "op_timeout_ms", default: "100", help: "client-side timeout of one request" },
-    ParamSpec { name: "expiry_clock", default: "wall", help: "server clock for expiry: wall | monotonic" },
-    ParamSpec { name: "eviction", default: "allkeys-lru", help: "noeviction | volatile-lru | allkeys-lru" },
-    ParamSpec {
-        name: "pressure_churn_ms",
-        default: "20",
-        help: "under memory pressure, keys idle this long are evicted",
-    },
-    ParamSpec { name: "persistence", default: "none", help: "none | fsync-always | delayed-restart" },
-    ParamSpec { name: "replica", default: "false", help: "add an async replica and a sentinel that fails over to it" },
-    ParamSpec { name: "replication_lag_ms", default: "10", help: "how long a change takes to reach the replica" },
-    ParamSpec { name: "down_after_ms", default: "5000", help: "sentinel: master silence before failover" },
+    ParamSpec::millis("ttl_ms", 10_000, 1, MAX_MS, "lock expiry (PX), judged on the server's clock"),
+    retry::delay(100),
+    retry::jitter(100),
+    ParamSpec::millis("op_timeout_ms", 100, 1, MAX_MS, "client-side timeout of one request"),
+    redis::EXPIRY_CLOCK,
+    redis::eviction(2),
+    redis::PRESSURE_CHURN,
+    redis::PERSISTENCE,
+    ParamSpec::flag("replica", false, "add an async replica and a sentinel that fails over to it"),
+    ParamSpec::millis("replication_lag_ms", 10, 0, MAX_MS, "how long a change takes to reach the replica"),
+    ParamSpec::millis("down_after_ms", 5000, 1, MAX_MS, "sentinel: master silence before failover"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,17 +73,16 @@ impl Design for CacheDesign {
         PARAMS
     }
 
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
-        let p = ParamReader::new(self.name(), PARAMS, params)?;
-        let ttl = p.millis_at_least("ttl_ms", 1)?;
-        let mut server = RedisConfig::read(&p, ttl)?;
-        server.replication_lag = p.millis_at_least("replication_lag_ms", 0)?;
-        let sentinel = p.bool("replica")?.then_some(());
-        let down_after = p.millis_at_least("down_after_ms", 1)?;
+    fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
+        let ttl = p.millis("ttl_ms")?;
+        let mut server = RedisConfig::read(p, ttl)?;
+        server.replication_lag = p.millis("replication_lag_ms")?;
+        let sentinel = p.flag("replica")?.then_some(());
+        let down_after = p.millis("down_after_ms")?;
         Ok(Arc::new(CacheConfig {
             ttl,
-            retry: RetryPolicy::read(&p, None)?,
-            op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
+            retry: RetryPolicy::read(p, None)?,
+            op_timeout: p.millis("op_timeout_ms")?,
             server,
             sentinel: sentinel.map(|_| SentinelConfig { ping_every: Duration::from_secs(1), down_after }),
         }))
@@ -202,7 +197,9 @@ mod tests {
 
     #[test]
     fn impossible_parameters_are_refused() {
-        let err = |k: &str, v: &str| CacheDesign.configure(&Params::default().with(k, v)).err().unwrap();
+        let err = |k: &str, v: &str| {
+            crate::configure(&CacheDesign, &crate::params::Params::default().with(k, v)).err().unwrap()
+        };
         assert_eq!(err("ttl_ms", "0"), "cache: parameter ttl_ms=0 must be at least 1");
         assert_eq!(
             err("eviction", "lfu"),

@@ -36,24 +36,20 @@ use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
-use crate::params::{ParamReader, ParamSpec, Params};
-use crate::retry::{Attempt, Retrier, RetryPolicy};
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
+use crate::retry::{self, Attempt, Retrier, RetryPolicy};
 
 pub struct DatabaseDesign;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "mode", default: "insert", help: "insert (unique key) | cas (update where owner is null)" },
-    ParamSpec { name: "expiry_ms", default: "10000", help: "lock row expiry; 0 = never expires" },
-    ParamSpec { name: "reaper_interval_ms", default: "1000", help: "how often expired rows are deleted" },
-    ParamSpec { name: "commit_ms", default: "5", help: "commit (WAL flush) latency" },
-    ParamSpec { name: "op_timeout_ms", default: "1000", help: "client-side statement timeout" },
-    ParamSpec { name: "retry_delay_ms", default: "100", help: "wait between acquire attempts" },
-    ParamSpec { name: "retry_jitter_ms", default: "100", help: "random extra wait, 0..=this" },
-    ParamSpec {
-        name: "fencing",
-        default: "false",
-        help: "hand the row id / version to the resource as a fencing token",
-    },
+    ParamSpec::choice("mode", &["insert", "cas"], 0, "insert (unique key) | cas (update where owner is null)"),
+    ParamSpec::millis("expiry_ms", 10_000, 0, MAX_MS, "lock row expiry; 0 = never expires"),
+    ParamSpec::millis("reaper_interval_ms", 1000, 1, MAX_MS, "how often expired rows are deleted"),
+    ParamSpec::millis("commit_ms", 5, 0, MAX_MS, "commit (WAL flush) latency"),
+    ParamSpec::millis("op_timeout_ms", 1000, 1, MAX_MS, "client-side statement timeout"),
+    retry::delay(100),
+    retry::jitter(100),
+    ParamSpec::flag("fencing", false, "hand the row id / version to the resource as a fencing token"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,17 +82,16 @@ impl Design for DatabaseDesign {
         PARAMS
     }
 
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
-        let p = ParamReader::new(self.name(), PARAMS, params)?;
-        let expiry = p.millis_at_least("expiry_ms", 0)?;
+    fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
+        let expiry = p.millis("expiry_ms")?;
         Ok(Arc::new(DatabaseConfig {
-            mode: [Mode::Insert, Mode::Cas][p.choice("mode", &["insert", "cas"])?],
+            mode: [Mode::Insert, Mode::Cas][p.choice("mode")?],
             expiry: (!expiry.is_zero()).then_some(expiry),
-            reaper_interval: p.millis_at_least("reaper_interval_ms", 1)?,
-            commit: p.millis_at_least("commit_ms", 0)?,
-            op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
-            retry: RetryPolicy::read(&p, None)?,
-            fencing: p.bool("fencing")?,
+            reaper_interval: p.millis("reaper_interval_ms")?,
+            commit: p.millis("commit_ms")?,
+            op_timeout: p.millis("op_timeout_ms")?,
+            retry: RetryPolicy::read(p, None)?,
+            fencing: p.flag("fencing")?,
         }))
     }
 }

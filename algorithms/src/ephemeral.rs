@@ -57,13 +57,13 @@ use crate::coord::proto::{Op, Reply};
 use crate::coord::tree::{Child, SessionId, TreeError, Zxid};
 use crate::coord::{self, CoordConfig};
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
-use crate::params::{ParamReader, ParamSpec, Params};
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
 
 pub struct EphemeralDesign;
 
 const PARAMS: &[ParamSpec] = coord::params_with![
-    ParamSpec { name: "watch_recheck_ms", default: "1000", help: "longest wait on a watch before listing again" },
-    ParamSpec { name: "fencing", default: "false", help: "send the lock node's creation zxid as a fencing token" },
+    ParamSpec::millis("watch_recheck_ms", 1000, 1, MAX_MS, "longest wait on a watch before listing again"),
+    ParamSpec::flag("fencing", false, "send the lock node's creation zxid as a fencing token"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,14 +87,13 @@ impl Design for EphemeralDesign {
         PARAMS
     }
 
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
-        let p = ParamReader::new(self.name(), PARAMS, params)?;
-        let (coord, session) = coord::read_params(self.name(), &p)?;
+    fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
+        let (coord, session) = coord::read_params(self.name(), p)?;
         Ok(Arc::new(EphemeralConfig {
             coord,
             session,
-            watch_recheck: p.millis_at_least("watch_recheck_ms", 1)?,
-            fencing: p.bool("fencing")?,
+            watch_recheck: p.millis("watch_recheck_ms")?,
+            fencing: p.flag("fencing")?,
         }))
     }
 }
@@ -374,9 +373,11 @@ mod tests {
 
     #[test]
     fn an_even_or_tiny_ensemble_is_refused() {
-        let err = |n: &str| EphemeralDesign.configure(&Params::default().with("replicas", n)).err().unwrap();
+        let err = |n: &str| {
+            crate::configure(&EphemeralDesign, &crate::params::Params::default().with("replicas", n)).err().unwrap()
+        };
         assert!(err("4").starts_with("ephemeral-sequential: parameter replicas=4 must be odd"), "{}", err("4"));
         assert_eq!(err("1"), "ephemeral-sequential: parameter replicas=1 must be at least 3");
-        assert!(EphemeralDesign.configure(&Params::default().with("replicas", "5")).is_ok());
+        assert!(crate::configure(&EphemeralDesign, &crate::params::Params::default().with("replicas", "5")).is_ok());
     }
 }

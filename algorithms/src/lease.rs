@@ -41,27 +41,19 @@ use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
-use crate::params::{ParamReader, ParamSpec, Params};
-use crate::retry::{Attempt, Retrier, RetryPolicy};
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
+use crate::retry::{self, Attempt, Retrier, RetryPolicy};
 
 pub struct LeaseDesign;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "lease_ms", default: "10000", help: "lease duration (Chubby: 12 s)" },
-    ParamSpec { name: "drift_bound_ppm", default: "10000", help: "clock drift the holder allows for (10000 = 1%)" },
-    ParamSpec {
-        name: "fencing",
-        default: "true",
-        help: "send the token with writes so the resource can reject stale ones",
-    },
-    ParamSpec {
-        name: "lock_delay_ms",
-        default: "0",
-        help: "after a lease expires unreleased, grant nothing this long",
-    },
-    ParamSpec { name: "op_timeout_ms", default: "100", help: "client-side timeout of one request" },
-    ParamSpec { name: "retry_delay_ms", default: "100", help: "wait between acquire attempts" },
-    ParamSpec { name: "retry_jitter_ms", default: "100", help: "random extra wait, 0..=this" },
+    ParamSpec::millis("lease_ms", 10_000, 3, MAX_MS, "lease duration (Chubby: 12 s)"),
+    ParamSpec::count("drift_bound_ppm", 10_000, 0, 999_999, "clock drift the holder allows for (10000 = 1%)"),
+    ParamSpec::flag("fencing", true, "send the token with writes so the resource can reject stale ones"),
+    ParamSpec::millis("lock_delay_ms", 0, 0, MAX_MS, "after a lease expires unreleased, grant nothing this long"),
+    ParamSpec::millis("op_timeout_ms", 100, 1, MAX_MS, "client-side timeout of one request"),
+    retry::delay(100),
+    retry::jitter(100),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,21 +87,15 @@ impl Design for LeaseDesign {
         PARAMS
     }
 
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
-        let p = ParamReader::new(self.name(), PARAMS, params)?;
-        let drift_bound_ppm = p.u64_at_least("drift_bound_ppm", 0)?;
-        if drift_bound_ppm >= 1_000_000 {
-            return Err(format!(
-                "lease-fencing: parameter drift_bound_ppm={drift_bound_ppm} must be below 1000000 (the whole lease)"
-            ));
-        }
+    fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
+        let drift_bound_ppm = p.count("drift_bound_ppm")?;
         Ok(Arc::new(LeaseConfig {
-            lease: p.millis_at_least("lease_ms", 3)?,
+            lease: p.millis("lease_ms")?,
             drift_bound_ppm,
-            fencing: p.bool("fencing")?,
-            lock_delay: p.millis_at_least("lock_delay_ms", 0)?,
-            op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
-            retry: RetryPolicy::read(&p, None)?,
+            fencing: p.flag("fencing")?,
+            lock_delay: p.millis("lock_delay_ms")?,
+            op_timeout: p.millis("op_timeout_ms")?,
+            retry: RetryPolicy::read(p, None)?,
         }))
     }
 }
@@ -437,8 +423,10 @@ mod tests {
 
     #[test]
     fn impossible_parameters_are_refused() {
-        let err = |k: &str, v: &str| LeaseDesign.configure(&Params::default().with(k, v)).err().unwrap();
+        let err = |k: &str, v: &str| {
+            crate::configure(&LeaseDesign, &crate::params::Params::default().with(k, v)).err().unwrap()
+        };
         assert_eq!(err("lease_ms", "0"), "lease-fencing: parameter lease_ms=0 must be at least 3");
-        assert!(err("drift_bound_ppm", "1000000").contains("must be below 1000000"));
+        assert!(err("drift_bound_ppm", "1000000").contains("must be at most 999999"));
     }
 }

@@ -1,5 +1,5 @@
 //! The lock client interface every lock-based design implements, and the
-//! design registry's trait (DESIGN.md, "Extension points").
+//! design registry's trait (docs/ARCHITECTURE.md, "Extension points").
 //!
 //! A design is configured once from validated parameters ([`Design::configure`]),
 //! then deployed into each seed's world ([`Deployment::deploy`]), which adds its
@@ -15,7 +15,7 @@ use sim::history::NodeId;
 use sim::world::{NodeCtx, World};
 
 use crate::operator::Operator;
-use crate::params::{ParamSpec, Params};
+use crate::params::{ParamReader, ParamSpec};
 
 /// A future a lock client returns; clients run on one node, so no `Send`.
 pub type LockFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -95,6 +95,7 @@ pub trait Design: Send + Sync {
     fn is_lock(&self) -> bool {
         true
     }
-    /// Validate `params` (unknown keys and impossible values are errors).
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String>;
+    /// Read the parameters its table ([`Design::params`]) declares (by
+    /// [`crate::configure`], which refuses unknown keys first).
+    fn configure(&self, params: &ParamReader) -> Result<Arc<dyn Deployment>, String>;
 }

@@ -23,15 +23,15 @@ use sim::world::{NodeCtx, RpcError, World};
 
 use crate::lock::{Client, Connector, Deployment, Design, LockFuture};
 use crate::operator::{GuardedOp, Operated, Operator};
-use crate::params::{ParamReader, ParamSpec, Params};
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
 use crate::resource::ResourceClient;
 
 pub struct OptimisticDesign;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "max_attempts", default: "10", help: "read-compute-write attempts before giving up" },
-    ParamSpec { name: "backoff_ms", default: "10", help: "first backoff after a conflict (doubles, full jitter)" },
-    ParamSpec { name: "op_timeout_ms", default: "100", help: "client-side timeout of one request" },
+    ParamSpec::count("max_attempts", 10, 1, 1000, "read-compute-write attempts before giving up"),
+    ParamSpec::millis("backoff_ms", 10, 1, MAX_MS, "first backoff after a conflict (doubles, full jitter)"),
+    ParamSpec::millis("op_timeout_ms", 100, 1, MAX_MS, "client-side timeout of one request"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,12 +58,11 @@ impl Design for OptimisticDesign {
         false
     }
 
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
-        let p = ParamReader::new(self.name(), PARAMS, params)?;
+    fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
         Ok(Arc::new(OptimisticConfig {
-            max_attempts: p.u64_at_least("max_attempts", 1)? as u32,
-            backoff: p.millis_at_least("backoff_ms", 1)?,
-            op_timeout: p.millis_at_least("op_timeout_ms", 1)?,
+            max_attempts: p.count("max_attempts")? as u32,
+            backoff: p.millis("backoff_ms")?,
+            op_timeout: p.millis("op_timeout_ms")?,
         }))
     }
 }

@@ -34,7 +34,7 @@ use crate::coord::proto::{Op, Reply};
 use crate::coord::{self, CoordConfig};
 use crate::lock::{Client, Connector, Deployment, Design, LockFuture};
 use crate::operator::{GuardedOp, Operated, Operator};
-use crate::params::{ParamReader, ParamSpec, Params};
+use crate::params::{ParamReader, ParamSpec};
 use crate::resource::ResourceClient;
 
 pub struct OrderingDesign;
@@ -64,9 +64,8 @@ impl Design for OrderingDesign {
         false
     }
 
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
-        let p = ParamReader::new(self.name(), PARAMS, params)?;
-        let (coord, session) = coord::read_params(self.name(), &p)?;
+    fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
+        let (coord, session) = coord::read_params(self.name(), p)?;
         Ok(Arc::new(OrderingConfig { coord, session }))
     }
 }

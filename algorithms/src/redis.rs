@@ -40,7 +40,7 @@ use sim::history::{EventKind, NodeId};
 use sim::net::Rpc;
 use sim::world::{NodeCtx, RpcError};
 
-use crate::params::ParamReader;
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpiryClock {
@@ -73,8 +73,27 @@ pub struct RedisConfig {
     pub replication_lag: Duration,
 }
 
-pub const EVICTIONS: [&str; 3] = ["noeviction", "volatile-lru", "allkeys-lru"];
-pub const PERSISTENCES: [&str; 3] = ["none", "fsync-always", "delayed-restart"];
+/// The server parameters `cache` and `redlock` share (read by [`RedisConfig::read`]).
+pub const EXPIRY_CLOCK: ParamSpec =
+    ParamSpec::choice("expiry_clock", &["wall", "monotonic"], 0, "server clock for expiry: wall | monotonic");
+pub const PRESSURE_CHURN: ParamSpec =
+    ParamSpec::millis("pressure_churn_ms", 20, 1, MAX_MS, "under memory pressure, keys idle this long are evicted");
+pub const PERSISTENCE: ParamSpec = ParamSpec::choice(
+    "persistence",
+    &["none", "fsync-always", "delayed-restart"],
+    0,
+    "none | fsync-always | delayed-restart",
+);
+
+/// The `eviction` policy, with a design's own default (an index into its options).
+pub const fn eviction(default: usize) -> ParamSpec {
+    ParamSpec::choice(
+        "eviction",
+        &["noeviction", "volatile-lru", "allkeys-lru"],
+        default,
+        "noeviction | volatile-lru | allkeys-lru",
+    )
+}
 
 impl RedisConfig {
     /// Read the server parameters shared by `cache` and `redlock`
@@ -82,13 +101,11 @@ impl RedisConfig {
     /// `delayed-restart` server refuses locks for `ttl` after a restart.
     pub fn read(p: &ParamReader, ttl: Duration) -> Result<RedisConfig, String> {
         Ok(RedisConfig {
-            expiry_clock: [ExpiryClock::Wall, ExpiryClock::Monotonic]
-                [p.choice("expiry_clock", &["wall", "monotonic"])?],
-            eviction: [Eviction::NoEviction, Eviction::VolatileLru, Eviction::AllkeysLru]
-                [p.choice("eviction", &EVICTIONS)?],
-            pressure_churn: p.millis_at_least("pressure_churn_ms", 1)?,
+            expiry_clock: [ExpiryClock::Wall, ExpiryClock::Monotonic][p.choice("expiry_clock")?],
+            eviction: [Eviction::NoEviction, Eviction::VolatileLru, Eviction::AllkeysLru][p.choice("eviction")?],
+            pressure_churn: p.millis("pressure_churn_ms")?,
             persistence: [Persistence::None, Persistence::FsyncAlways, Persistence::DelayedRestart]
-                [p.choice("persistence", &PERSISTENCES)?],
+                [p.choice("persistence")?],
             restart_delay: ttl,
             replication_lag: Duration::ZERO,
         })

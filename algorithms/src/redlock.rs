@@ -30,28 +30,24 @@ use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
-use crate::params::{ParamReader, ParamSpec, Params};
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
 use crate::redis::{self, DelIfValue, RedisConfig, ServerRole, SetNxPx};
 use crate::retry::{Attempt, Retrier, RetryPolicy};
 
 pub struct RedlockDesign;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "masters", default: "5", help: "independent masters (odd, at least 3)" },
-    ParamSpec { name: "ttl_ms", default: "10000", help: "lock expiry on each master" },
-    ParamSpec { name: "node_timeout_ms", default: "50", help: "per-master request timeout" },
-    ParamSpec { name: "retry_count", default: "3", help: "acquire rounds before giving up" },
-    ParamSpec { name: "retry_delay_ms", default: "200", help: "wait between rounds" },
-    ParamSpec { name: "retry_jitter_ms", default: "200", help: "random extra wait, 0..=this" },
-    ParamSpec { name: "recheck", default: "false", help: "check validity time before each write" },
-    ParamSpec { name: "expiry_clock", default: "wall", help: "masters' clock for expiry: wall | monotonic" },
-    ParamSpec { name: "eviction", default: "noeviction", help: "noeviction | volatile-lru | allkeys-lru" },
-    ParamSpec {
-        name: "pressure_churn_ms",
-        default: "20",
-        help: "under memory pressure, keys idle this long are evicted",
-    },
-    ParamSpec { name: "persistence", default: "none", help: "none | fsync-always | delayed-restart" },
+    ParamSpec::count("masters", 5, 3, 99, "independent masters (odd, at least 3)"),
+    ParamSpec::millis("ttl_ms", 10_000, 1, MAX_MS, "lock expiry on each master"),
+    ParamSpec::millis("node_timeout_ms", 50, 1, MAX_MS, "per-master request timeout"),
+    ParamSpec::count("retry_count", 3, 1, 1000, "acquire rounds before giving up"),
+    ParamSpec::millis("retry_delay_ms", 200, 1, MAX_MS, "wait between rounds"),
+    ParamSpec::millis("retry_jitter_ms", 200, 0, MAX_MS, "random extra wait, 0..=this"),
+    ParamSpec::flag("recheck", false, "check validity time before each write"),
+    ParamSpec::choice("expiry_clock", &["wall", "monotonic"], 0, "masters' clock for expiry: wall | monotonic"),
+    redis::eviction(0),
+    redis::PRESSURE_CHURN,
+    redis::PERSISTENCE,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,9 +84,8 @@ impl Design for RedlockDesign {
         PARAMS
     }
 
-    fn configure(&self, params: &Params) -> Result<Arc<dyn Deployment>, String> {
-        let p = ParamReader::new(self.name(), PARAMS, params)?;
-        let masters = p.u64_at_least("masters", 3)?;
+    fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
+        let masters = p.count("masters")?;
         if masters % 2 == 0 {
             return Err(format!(
                 "redlock: parameter masters={masters} must be odd: with an even count a majority needs {} of {masters}, \
@@ -100,15 +95,15 @@ impl Design for RedlockDesign {
                 masters + 1
             ));
         }
-        let ttl = p.millis_at_least("ttl_ms", 1)?;
-        let retry_count = p.u64_at_least("retry_count", 1)?;
+        let ttl = p.millis("ttl_ms")?;
+        let retry_count = p.count("retry_count")?;
         Ok(Arc::new(RedlockConfig {
             masters: masters as u32,
             ttl,
-            node_timeout: p.millis_at_least("node_timeout_ms", 1)?,
-            retry: RetryPolicy::read(&p, Some(retry_count as u32))?,
-            recheck: p.bool("recheck")?,
-            server: RedisConfig::read(&p, ttl)?,
+            node_timeout: p.millis("node_timeout_ms")?,
+            retry: RetryPolicy::read(p, Some(retry_count as u32))?,
+            recheck: p.flag("recheck")?,
+            server: RedisConfig::read(p, ttl)?,
         }))
     }
 }
@@ -245,7 +240,7 @@ mod tests {
             retry: RetryPolicy { delay: Duration::ZERO, jitter: Duration::ZERO, max_attempts: None },
             recheck: false,
             server: RedisConfig::read(
-                &ParamReader::new("redlock", PARAMS, &Params::default()).unwrap(),
+                &ParamReader::new("redlock", PARAMS, &crate::params::Params::default()).unwrap(),
                 Duration::from_secs(10),
             )
             .unwrap(),
@@ -256,7 +251,9 @@ mod tests {
 
     #[test]
     fn an_even_or_tiny_master_count_is_refused() {
-        let err = |n: &str| RedlockDesign.configure(&Params::default().with("masters", n)).err().unwrap();
+        let err = |n: &str| {
+            crate::configure(&RedlockDesign, &crate::params::Params::default().with("masters", n)).err().unwrap()
+        };
         assert!(err("4").starts_with("redlock: parameter masters=4 must be odd"), "{}", err("4"));
         assert_eq!(err("1"), "redlock: parameter masters=1 must be at least 3");
     }

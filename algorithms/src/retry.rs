@@ -14,7 +14,7 @@ use sim::rng::SimRng;
 use sim::world::NodeCtx;
 
 use crate::lock::{AcquireMode, Acquired};
-use crate::params::ParamReader;
+use crate::params::{ParamReader, ParamSpec, MAX_MS};
 
 /// How a client retries a failed acquire attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,14 +27,21 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Read `retry_delay_ms` and `retry_jitter_ms`, which every retrying design declares.
+    /// Read `retry_delay_ms` and `retry_jitter_ms`, which every retrying
+    /// design declares ([`delay`], [`jitter`]).
     pub fn read(p: &ParamReader, max_attempts: Option<u32>) -> Result<RetryPolicy, String> {
-        Ok(RetryPolicy {
-            delay: p.millis_at_least("retry_delay_ms", 1)?,
-            jitter: p.millis_at_least("retry_jitter_ms", 0)?,
-            max_attempts,
-        })
+        Ok(RetryPolicy { delay: p.millis("retry_delay_ms")?, jitter: p.millis("retry_jitter_ms")?, max_attempts })
     }
+}
+
+/// The declaration of `retry_delay_ms`, with a design's own default.
+pub const fn delay(default_ms: u64) -> ParamSpec {
+    ParamSpec::millis("retry_delay_ms", default_ms, 1, MAX_MS, "wait between acquire attempts")
+}
+
+/// The declaration of `retry_jitter_ms`, with a design's own default.
+pub const fn jitter(default_ms: u64) -> ParamSpec {
+    ParamSpec::millis("retry_jitter_ms", default_ms, 0, MAX_MS, "random extra wait, 0..=this")
 }
 
 /// The result of one acquire attempt.

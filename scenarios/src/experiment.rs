@@ -253,7 +253,7 @@ impl Experiment {
                 design.name()
             ));
         }
-        let deployment = design.configure(&Params::parse(&spec.params)?)?;
+        let deployment = algorithms::configure(design, &Params::parse(&spec.params)?)?;
         let common = Common { clients: spec.clients, stock: spec.stock, mode, reentrant: spec.reentrant };
         let workload_params = Params::parse_flag(&spec.workload_params, "--workload-param", "permits=3")?;
         let workload = info.configure(&common, &workload_params)?;

@@ -48,7 +48,7 @@ pub struct CoordConfig {
 }
 
 /// A leader heartbeats its followers every this many ticks.
-const HEARTBEAT_TICKS: usize = 2;
+pub(crate) const HEARTBEAT_TICKS: usize = 2;
 
 /// The parameter list of a design built on the service: the service's and
 /// the client session's parameters (read by [`read_params`]), then the
@@ -56,15 +56,17 @@ const HEARTBEAT_TICKS: usize = 2;
 macro_rules! params_with {
     ($($own:expr),* $(,)?) => {
         &[
-            ParamSpec { name: "replicas", default: "3", help: "raft ensemble size (odd, at least 3)" },
-            ParamSpec { name: "session_timeout_ms", default: "10000", help: "client session expiry without heartbeats" },
-            ParamSpec { name: "tick_ms", default: "100", help: "raft tick on each replica's clock" },
-            ParamSpec {
-                name: "election_ticks",
-                default: "10",
-                help: "ticks before a follower campaigns (randomized up to 2x)",
-            },
-            ParamSpec { name: "op_timeout_ms", default: "1000", help: "client-side request timeout" },
+            $crate::params::ParamSpec::count("replicas", 3, 3, 99, "raft ensemble size (odd, at least 3)"),
+            $crate::params::ParamSpec::millis("session_timeout_ms", 10_000, 3, $crate::params::MAX_MS, "client session expiry without heartbeats"),
+            $crate::params::ParamSpec::millis("tick_ms", 100, 1, $crate::params::MAX_MS, "raft tick on each replica's clock"),
+            $crate::params::ParamSpec::count(
+                "election_ticks",
+                10,
+                $crate::coord::HEARTBEAT_TICKS as u64 + 1,
+                1000,
+                "ticks before a follower campaigns (randomized up to 2x)",
+            ),
+            $crate::params::ParamSpec::millis("op_timeout_ms", 1000, 1, $crate::params::MAX_MS, "client-side request timeout"),
             $($own),*
         ]
     };
@@ -74,7 +76,7 @@ pub(crate) use params_with;
 /// Read the service's and the client session's settings, shared by the
 /// designs built on the service (declared by [`params_with`]).
 pub fn read_params(design: &str, p: &ParamReader) -> Result<(CoordConfig, SessionConfig), String> {
-    let replicas = p.u64_at_least("replicas", 3)?;
+    let replicas = p.count("replicas")?;
     if replicas % 2 == 0 {
         return Err(format!(
             "{design}: parameter replicas={replicas} must be odd: a majority of {replicas} is {}, \
@@ -84,10 +86,10 @@ pub fn read_params(design: &str, p: &ParamReader) -> Result<(CoordConfig, Sessio
             replicas + 1
         ));
     }
-    let tick = p.millis_at_least("tick_ms", 1)?;
-    let election_ticks = p.u64_at_least("election_ticks", HEARTBEAT_TICKS as u64 + 1)? as usize;
-    let op_timeout = p.millis_at_least("op_timeout_ms", 1)?;
-    let session_timeout = p.millis_at_least("session_timeout_ms", 3)?;
+    let tick = p.millis("tick_ms")?;
+    let election_ticks = p.count("election_ticks")? as usize;
+    let op_timeout = p.millis("op_timeout_ms")?;
+    let session_timeout = p.millis("session_timeout_ms")?;
     let coord = CoordConfig {
         replicas: replicas as u32,
         tick,

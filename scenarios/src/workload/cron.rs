@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use algorithms::lock::{AcquireMode, Client, Connector};
 use algorithms::operator::{GuardedOp, Operator};
-use algorithms::params::{ParamReader, ParamSpec};
+use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::{ResourceConfig, Update};
 use sim::check::{cron_ticks, Checker, CRON};
 use sim::history::History;
@@ -42,19 +42,19 @@ pub const INFO: WorkloadInfo = WorkloadInfo {
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "period_ms", default: "1000", help: "the schedule's period (a tick every period)" },
-    ParamSpec { name: "job_min_ms", default: "50", help: "shortest job run" },
-    ParamSpec { name: "job_max_ms", default: "150", help: "longest job run" },
-    ParamSpec { name: "at_least_ms", default: "0", help: "ShedLock lockAtLeastFor: hold the lock at least this long" },
+    ParamSpec::millis("period_ms", 1000, 1, MAX_MS, "the schedule's period (a tick every period)"),
+    ParamSpec::millis("job_min_ms", 50, 0, MAX_MS, "shortest job run"),
+    ParamSpec::millis("job_max_ms", 150, 0, MAX_MS, "longest job run"),
+    ParamSpec::millis("at_least_ms", 0, 0, MAX_MS, "ShedLock lockAtLeastFor: hold the lock at least this long"),
 ];
 
 fn configure(common: &Common, p: &ParamReader) -> Result<Arc<dyn Workload>, String> {
-    let job = (p.millis_at_least("job_min_ms", 0)?, p.millis_at_least("job_max_ms", 0)?);
+    let job = (p.millis("job_min_ms")?, p.millis("job_max_ms")?);
     if job.0 > job.1 {
         return Err("cron: job_min_ms must not exceed job_max_ms".into());
     }
-    let period = p.millis_at_least("period_ms", 1)?;
-    let at_least = p.millis_at_least("at_least_ms", 0)?;
+    let period = p.millis("period_ms")?;
+    let at_least = p.millis("at_least_ms")?;
     if at_least >= period {
         return Err("cron: at_least_ms must be below period_ms (or the next tick finds the lock still held)".into());
     }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use algorithms::lock::{AcquireMode, Connector};
-use algorithms::params::{ParamReader, ParamSpec};
+use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::ResourceConfig;
 use sim::check::{Checker, LEADER};
 use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId};
@@ -44,22 +44,24 @@ pub const INFO: WorkloadInfo = WorkloadInfo {
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "tenure_ms",
-        default: "3000",
-        help: "how long a leader leads before it steps down (keep it below a TTL the design does not renew)",
-    },
-    ParamSpec { name: "work_every_ms", default: "100", help: "the leader's interval between units of work" },
-    ParamSpec { name: "campaign_every_ms", default: "200", help: "a follower's wait before campaigning again" },
+    ParamSpec::millis(
+        "tenure_ms",
+        3000,
+        1,
+        MAX_MS,
+        "how long a leader leads before it steps down (keep it below a TTL the design does not renew)",
+    ),
+    ParamSpec::millis("work_every_ms", 100, 1, MAX_MS, "the leader's interval between units of work"),
+    ParamSpec::millis("campaign_every_ms", 200, 1, MAX_MS, "a follower's wait before campaigning again"),
 ];
 
 fn configure(common: &Common, p: &ParamReader) -> Result<Arc<dyn Workload>, String> {
     Ok(Arc::new(LeaderElection {
         clients: common.clients,
         pattern: common.pattern(AcquireMode::Try),
-        tenure: p.millis_at_least("tenure_ms", 1)?,
-        work_every: p.millis_at_least("work_every_ms", 1)?,
-        campaign_every: p.millis_at_least("campaign_every_ms", 1)?,
+        tenure: p.millis("tenure_ms")?,
+        work_every: p.millis("work_every_ms")?,
+        campaign_every: p.millis("campaign_every_ms")?,
     }))
 }
 

@@ -183,3 +183,19 @@ pub async fn operate_recorded(ctx: &NodeCtx, operator: &mut dyn Operator, op: Gu
     ctx.record(EventKind::Complete { op: Op::Operate, outcome, token: None });
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workload_reads_exactly_the_parameters_it_declares() {
+        let common = Common { clients: 5, stock: 100, mode: None, reentrant: false };
+        for info in WORKLOADS {
+            let none = Params::default();
+            let reader = ParamReader::for_workload(info.name, info.params, &none).unwrap();
+            (info.configure)(&common, &reader).unwrap_or_else(|e| panic!("{} with its defaults: {e}", info.name));
+            assert_eq!(reader.undeclared_or_unread(), Vec::<String>::new(), "{}", info.name);
+        }
+    }
+}

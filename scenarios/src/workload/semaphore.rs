@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use algorithms::lock::{AcquireMode, Connector};
-use algorithms::params::{ParamReader, ParamSpec};
+use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::{ResourceConfig, WriteRequest};
 use sim::check::{max_open_sessions, Checker, SEMAPHORE};
 use sim::history::{EventKind, History, WriteVerdict};
@@ -41,21 +41,21 @@ pub const INFO: WorkloadInfo = WorkloadInfo {
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "permits", default: "2", help: "permits (N); must be fewer than the clients" },
-    ParamSpec { name: "use_min_ms", default: "20", help: "shortest use of the pool" },
-    ParamSpec { name: "use_max_ms", default: "60", help: "longest use of the pool" },
-    ParamSpec { name: "poll_ms", default: "50", help: "wait before trying the permits again" },
+    ParamSpec::count("permits", 2, 1, 10_000, "permits (N); must be fewer than the clients"),
+    ParamSpec::millis("use_min_ms", 20, 0, MAX_MS, "shortest use of the pool"),
+    ParamSpec::millis("use_max_ms", 60, 0, MAX_MS, "longest use of the pool"),
+    ParamSpec::millis("poll_ms", 50, 1, MAX_MS, "wait before trying the permits again"),
 ];
 
 fn configure(common: &Common, p: &ParamReader) -> Result<Arc<dyn Workload>, String> {
-    let permits = p.u64_at_least("permits", 1)?;
+    let permits = p.count("permits")?;
     if permits >= common.clients as u64 {
         return Err(format!(
             "semaphore: permits={permits} must be fewer than --clients {} (otherwise no client ever waits)",
             common.clients
         ));
     }
-    let hold = (p.millis_at_least("use_min_ms", 0)?, p.millis_at_least("use_max_ms", 0)?);
+    let hold = (p.millis("use_min_ms")?, p.millis("use_max_ms")?);
     if hold.0 > hold.1 {
         return Err("semaphore: use_min_ms must not exceed use_max_ms".into());
     }
@@ -64,7 +64,7 @@ fn configure(common: &Common, p: &ParamReader) -> Result<Arc<dyn Workload>, Stri
         permits: permits as u32,
         pattern: common.pattern(AcquireMode::Blocking),
         hold,
-        poll: p.millis_at_least("poll_ms", 1)?,
+        poll: p.millis("poll_ms")?,
     }))
 }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use algorithms::lock::{AcquireMode, Connector};
-use algorithms::params::{ParamReader, ParamSpec};
+use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::{ResourceConfig, WriteRequest};
 use sim::check::{Checker, TRANSFER};
 use sim::deadlock::{deadlocks, DeadlockEnd};
@@ -43,24 +43,21 @@ pub const INFO: WorkloadInfo = WorkloadInfo {
 };
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "accounts", default: "3", help: "number of accounts (at least 2)" },
-    ParamSpec { name: "ordering", default: "true", help: "take the locks in one global order (prevents deadlock)" },
-    ParamSpec { name: "balance", default: "1000", help: "every account's starting balance" },
-    ParamSpec { name: "backoff_ms", default: "20", help: "base of the jittered backoff after giving up" },
+    ParamSpec::count("accounts", 3, 2, 1000, "number of accounts (at least 2)"),
+    ParamSpec::flag("ordering", true, "take the locks in one global order (prevents deadlock)"),
+    ParamSpec::count("balance", 1000, 1, 1_000_000_000_000, "every account's starting balance"),
+    ParamSpec::millis("backoff_ms", 20, 1, MAX_MS, "base of the jittered backoff after giving up"),
 ];
 
 fn configure(common: &Common, p: &ParamReader) -> Result<Arc<dyn Workload>, String> {
-    let accounts = p.u64_at_least("accounts", 2)?;
-    if accounts > 1000 {
-        return Err("transfer: accounts must be at most 1000".into());
-    }
+    let accounts = p.count("accounts")?;
     Ok(Arc::new(Transfer {
         clients: common.clients,
         pattern: common.pattern(AcquireMode::Blocking),
         accounts: accounts as u32,
-        ordering: p.bool("ordering")?,
-        balance: p.u64_at_least("balance", 1)? as i64,
-        backoff: p.millis_at_least("backoff_ms", 1)?,
+        ordering: p.flag("ordering")?,
+        balance: p.count("balance")? as i64,
+        backoff: p.millis("backoff_ms")?,
     }))
 }
 
