@@ -307,7 +307,7 @@ mod tests {
     #[test]
     fn long_inputs_are_quoted_short() {
         let long = "x".repeat(10_000);
-        let err = Params::parse(&[long.clone()]).unwrap_err();
+        let err = Params::parse(std::slice::from_ref(&long)).unwrap_err();
         assert!(err.len() < 200, "{err}");
         let given = Params::parse(&[format!("ttl_ms={long}")]).unwrap();
         assert!(ParamReader::new("d", SPECS, &given).unwrap().millis("ttl_ms").unwrap_err().len() < 200);
