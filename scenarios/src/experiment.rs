@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use algorithms::lock::{AcquireMode, Deployment, Design};
-use algorithms::params::Params;
+use algorithms::params::{quote, Params};
 use sim::check::{judge, Verdict};
 use sim::fault::{self, FaultPlan};
 use sim::history::History;
@@ -18,131 +18,10 @@ use sim::time::SimTime;
 use sim::world::{NetworkSettings, World};
 
 use crate::fault_rules::FaultRule;
+use crate::knobs;
 use crate::scenario::{self, Scenario};
-use crate::workload::inventory::Inventory;
+pub use crate::spec::{ExperimentSpec, NetworkSpec, PatternName};
 use crate::workload::{self, Common, Workload};
-
-/// An experiment as the user asked for it, before validation. Saved in a
-/// report's manifest so the report can be rebuilt, merged and resumed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExperimentSpec {
-    pub algorithm: String,
-    pub scenario: String,
-    pub workload: String,
-    pub clients: u32,
-    pub stock: i64,
-    pub duration_s: u64,
-    pub params: Vec<String>,
-    #[serde(default)]
-    pub network: NetworkSpec,
-    /// A custom fault profile named `scenario` (from a scenario file); empty
-    /// for a built-in scenario.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub faults: Vec<FaultRule>,
-    /// The scenario file this came from, for replay commands.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub config: Option<String>,
-    /// `try`, `timeout` or `blocking`; `None`: the workload's natural pattern.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
-    /// The `timeout` pattern's bound on one acquire.
-    #[serde(default = "default_timeout_ms")]
-    pub timeout_ms: u64,
-    /// Clients re-enter the lock they hold (client-side reentrancy).
-    #[serde(default)]
-    pub reentrant: bool,
-    /// The workload's own parameters, `key=value`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub workload_params: Vec<String>,
-    /// After the fault phase, how long the healed world has to make progress.
-    #[serde(default = "default_liveness_s")]
-    pub liveness_s: u64,
-}
-
-impl ExperimentSpec {
-    /// The names a report gives this cell: the design with its parameters
-    /// (`database(fencing=true)`), the scenario, and the workload with its
-    /// parameters and pattern (`transfer(ordering=false,pattern=timeout:500ms)`),
-    /// so variants are distinct cells.
-    pub fn cell_names(&self) -> [String; 3] {
-        // Parsed, so `key = value` and `key=value` name one setting (specs
-        // that do not parse never become cells).
-        let pairs = |given: &[String]| Params::parse(given).map_or_else(|_| given.to_vec(), |p| p.pairs());
-        let mut settings = pairs(&self.workload_params);
-        match self.pattern.as_deref() {
-            Some("timeout") => settings.push(format!("pattern=timeout:{}ms", self.timeout_ms)),
-            Some(p) => settings.push(format!("pattern={p}")),
-            None => {}
-        }
-        if self.reentrant {
-            settings.push("reentrant".into());
-        }
-        [label(&self.algorithm, pairs(&self.params)), self.scenario.clone(), label(&self.workload, settings)]
-    }
-}
-
-fn label(name: &str, settings: Vec<String>) -> String {
-    if settings.is_empty() {
-        name.into()
-    } else {
-        format!("{name}({})", settings.join(","))
-    }
-}
-
-fn default_timeout_ms() -> u64 {
-    DEFAULT_TIMEOUT_MS
-}
-
-fn default_liveness_s() -> u64 {
-    DEFAULT_LIVENESS_S
-}
-
-pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
-/// Three default TTLs / leases: a lock left by a dead holder has expired by then.
-pub const DEFAULT_LIVENESS_S: u64 = 30;
-pub const PATTERNS: &[(&str, &str)] = &[
-    ("try", "one attempt; returns at once"),
-    ("timeout", "retry until --timeout-ms; an unknown outcome is released"),
-    ("blocking", "retry until acquired"),
-];
-
-/// The network as a scenario file or the manifest states it (a key left out
-/// keeps its default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NetworkSpec {
-    pub latency_min_ms: u64,
-    pub latency_max_ms: u64,
-    pub loss_percent: u32,
-}
-
-impl Default for NetworkSpec {
-    fn default() -> Self {
-        let n = NetworkSettings::default();
-        NetworkSpec {
-            latency_min_ms: n.latency_min.as_millis() as u64,
-            latency_max_ms: n.latency_max.as_millis() as u64,
-            loss_percent: 0,
-        }
-    }
-}
-
-impl NetworkSpec {
-    fn settings(self) -> Result<NetworkSettings, String> {
-        if self.latency_min_ms > self.latency_max_ms {
-            return Err("network: latency_min_ms must not exceed latency_max_ms".into());
-        }
-        if self.loss_percent >= 100 {
-            return Err("network: loss_percent must be below 100 (nothing would ever arrive)".into());
-        }
-        Ok(NetworkSettings {
-            loss: self.loss_percent as f64 / 100.0,
-            latency_min: Duration::from_millis(self.latency_min_ms),
-            latency_max: Duration::from_millis(self.latency_max_ms),
-        })
-    }
-}
 
 /// Where a run's faults come from.
 #[derive(Clone)]
@@ -151,29 +30,36 @@ pub enum Faults {
     Custom(Vec<FaultRule>),
 }
 
-impl Default for ExperimentSpec {
-    fn default() -> Self {
-        ExperimentSpec {
-            algorithm: "cache".into(),
-            scenario: "none".into(),
-            workload: "inventory".into(),
-            clients: Inventory::default().clients,
-            stock: Inventory::default().stock,
-            pattern: None,
-            timeout_ms: DEFAULT_TIMEOUT_MS,
-            reentrant: false,
-            workload_params: Vec::new(),
-            liveness_s: DEFAULT_LIVENESS_S,
-            duration_s: DEFAULT_DURATION_S,
-            params: Vec::new(),
-            network: NetworkSpec::default(),
-            faults: Vec::new(),
-            config: None,
+/// Every `node:NAME` target names a node of the world this experiment
+/// builds (found by a dry deployment: the world is built, nothing runs).
+fn check_named_nodes(
+    rules: &[FaultRule],
+    deployment: &Arc<dyn Deployment>,
+    workload: &Arc<dyn Workload>,
+    network: NetworkSettings,
+) -> Result<(), String> {
+    let Some((i, _)) = rules.iter().enumerate().find(|(_, r)| r.named_node().is_some()) else { return Ok(()) };
+    let (deployment, workload) = (deployment.clone(), workload.clone());
+    let nodes = run_seed(0, Duration::from_secs(1), move || async move {
+        let world = World::new(0, network);
+        workload.deploy(&world, deployment.deploy(&world));
+        world.finish().await.nodes.into_iter().skip(1).map(|n| n.name).collect::<Vec<_>>()
+    })
+    .map_err(|e| format!("faults[{i}]: cannot list the world's nodes: {e}"))?;
+    for (i, rule) in rules.iter().enumerate() {
+        match rule.named_node() {
+            Some(name) if !nodes.iter().any(|n| n == name) => {
+                return Err(format!(
+                    "faults[{i}].target: no node is named '{}' in this world (nodes: {})",
+                    quote(name),
+                    nodes.join(", ")
+                ))
+            }
+            _ => {}
         }
     }
+    Ok(())
 }
-
-pub const DEFAULT_DURATION_S: u64 = 60;
 
 /// A validated experiment, ready to run seeds.
 #[derive(Clone)]
@@ -228,25 +114,12 @@ impl Experiment {
         if let Some(why) = info.unsupported(design) {
             return Err(why);
         }
-        if spec.clients == 0 {
-            return Err("--clients must be at least 1".into());
-        }
-        if spec.duration_s == 0 {
-            return Err("--duration must be at least 1 second".into());
-        }
-        if spec.liveness_s == 0 {
-            return Err("--liveness must be at least 1 second".into());
-        }
-        let mode = match spec.pattern.as_deref() {
-            None => None,
-            Some("try") => Some(AcquireMode::Try),
-            Some("blocking") => Some(AcquireMode::Blocking),
-            Some("timeout") if spec.timeout_ms == 0 => {
-                return Err("--timeout-ms must be at least 1 (the timeout pattern's bound)".into())
-            }
-            Some("timeout") => Some(AcquireMode::Timeout(Duration::from_millis(spec.timeout_ms))),
-            Some(other) => return Err(format!("unknown pattern '{other}' (known: try, timeout, blocking)")),
-        };
+        knobs::validate(&spec)?;
+        let mode = spec.pattern.map(|p| match p {
+            PatternName::Try => AcquireMode::Try,
+            PatternName::Blocking => AcquireMode::Blocking,
+            PatternName::Timeout => AcquireMode::Timeout(Duration::from_millis(spec.timeout_ms)),
+        });
         if (mode.is_some() || spec.reentrant) && !design.is_lock() {
             return Err(format!(
                 "{} is not a lock: --pattern and --reentrant apply to lock-based designs only",
@@ -257,6 +130,9 @@ impl Experiment {
         let common = Common { clients: spec.clients, stock: spec.stock, mode, reentrant: spec.reentrant };
         let workload_params = Params::parse_flag(&spec.workload_params, "--workload-param", "permits=3")?;
         let workload = info.configure(&common, &workload_params)?;
+        if let Faults::Custom(rules) = &faults {
+            check_named_nodes(rules, &deployment, &workload, network)?;
+        }
         Ok(Experiment {
             design,
             deployment,
@@ -337,34 +213,19 @@ impl Experiment {
         if let Some(config) = &s.config {
             return format!("locksim replay --config {config} --seed {seed}");
         }
-        let defaults = ExperimentSpec::default();
         let mut cmd = format!("locksim replay -a {} -s {} -w {} --seed {seed}", s.algorithm, s.scenario, s.workload);
-        if s.clients != defaults.clients {
-            cmd += &format!(" --clients {}", s.clients);
-        }
-        if s.stock != defaults.stock {
-            cmd += &format!(" --stock {}", s.stock);
-        }
-        if s.duration_s != defaults.duration_s {
-            cmd += &format!(" --duration {}", s.duration_s);
-        }
+        cmd += &knobs::replay_flags(s);
         for p in &s.params {
             cmd += &format!(" --param {p}");
         }
         for p in &s.workload_params {
             cmd += &format!(" --workload-param {p}");
         }
-        if let Some(pattern) = &s.pattern {
-            cmd += &format!(" --pattern {pattern}");
-        }
-        if s.timeout_ms != defaults.timeout_ms {
-            cmd += &format!(" --timeout-ms {}", s.timeout_ms);
+        if let Some(pattern) = s.pattern {
+            cmd += &format!(" --pattern {}", pattern.name());
         }
         if s.reentrant {
             cmd += " --reentrant";
-        }
-        if s.liveness_s != defaults.liveness_s {
-            cmd += &format!(" --liveness {}", s.liveness_s);
         }
         cmd
     }

@@ -109,9 +109,27 @@ pub fn parse_target(name: &str) -> Result<Target, String> {
     })
 }
 
+/// The most faults one rule may draw per seed.
+const MAX_COUNT: u32 = 1000;
+/// The farthest a clock may jump: thirty days either way.
+const MAX_JUMP_MS: i64 = 30 * 24 * 3600 * 1000;
+/// The fastest a clock may run: ten times true time.
+const MAX_DRIFT_PPM: i64 = 9_000_000;
+/// The most a message may take one way: a minute.
+const MAX_LATENCY_MS: u64 = 60_000;
+
 fn ordered<T: PartialOrd + std::fmt::Display>(field: &str, [lo, hi]: [T; 2]) -> Result<(), String> {
     if lo > hi {
         return Err(format!("{field} = [{lo}, {hi}]: the low end is above the high end"));
+    }
+    Ok(())
+}
+
+/// `range` is ordered and inside `min..=max`.
+fn within<T: PartialOrd + std::fmt::Display + Copy>(field: &str, range: [T; 2], min: T, max: T) -> Result<(), String> {
+    ordered(field, range)?;
+    if range[0] < min || range[1] > max {
+        return Err(format!("{field} = [{}, {}]: must lie within {min} to {max}", range[0], range[1]));
     }
     Ok(())
 }
@@ -120,8 +138,8 @@ impl FaultRule {
     /// Check the rule can be drawn; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
         parse_target(&self.target).map_err(|e| format!("target: {e}"))?;
-        ordered("count", self.count)?;
-        ordered("duration_ms", self.duration_ms)?;
+        within("count", self.count, 0, MAX_COUNT)?;
+        within("duration_ms", self.duration_ms, 0, algorithms::params::MAX_MS)?;
         ordered("at_percent", self.at_percent)?;
         if self.at_percent[1] > 100 {
             return Err(format!("at_percent = {:?}: a fault must start within the run (0 to 100)", self.at_percent));
@@ -141,23 +159,28 @@ impl FaultRule {
                     return Err(format!("loss_percent = {loss:?}: loss is at most 100"));
                 }
                 needs("latency_max_ms", self.latency_max_ms.is_some())?;
-                ordered("latency_max_ms", self.latency_max_ms.unwrap_or_default())?;
+                within("latency_max_ms", self.latency_max_ms.unwrap_or_default(), 0, MAX_LATENCY_MS)?;
             }
             RuleKind::ClockJump => {
                 needs("jump_ms", self.jump_ms.is_some())?;
-                ordered("jump_ms", self.jump_ms.unwrap_or_default())?;
+                within("jump_ms", self.jump_ms.unwrap_or_default(), -MAX_JUMP_MS, MAX_JUMP_MS)?;
             }
             RuleKind::ClockDrift => {
                 needs("drift_ppm", self.drift_ppm.is_some())?;
                 let drift = self.drift_ppm.unwrap_or_default();
-                ordered("drift_ppm", drift)?;
                 if !sim::clock::valid_drift(drift[0]) {
                     return Err(format!("drift_ppm = {drift:?}: a clock must move forwards (above -1000000)"));
                 }
+                within("drift_ppm", drift, -999_999, MAX_DRIFT_PPM)?;
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// The node this rule names (`node:NAME`), if it names one.
+    pub fn named_node(&self) -> Option<&str> {
+        self.target.strip_prefix("node:")
     }
 
     /// The faults this rule draws for one seed of a run lasting `duration`.

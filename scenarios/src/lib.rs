@@ -2,13 +2,17 @@
 //! sweep and the command line. A run = (algorithm, workload, fault plan, seed)
 //! -> history -> verdict.
 
+pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod experiment;
+pub mod failure;
 pub mod fault_rules;
+pub mod knobs;
 pub mod progress;
 pub mod report_dir;
 pub mod scenario;
+pub mod spec;
 pub mod sweep;
 pub mod workload;

@@ -17,8 +17,8 @@ use sim::history::History;
 use sim::record::RunRecord;
 use sim::runner::SeedPanic;
 
-use crate::cli::Failure;
 use crate::experiment::{Experiment, ExperimentSpec};
+use crate::failure::Failure;
 use crate::sweep::CellResult;
 
 pub const MANIFEST: &str = "manifest.json";

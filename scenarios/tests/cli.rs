@@ -137,3 +137,116 @@ fn compare_refuses_two_cells_with_one_name() {
     let file = "examples/transfer-ordered.toml";
     assert_bad_input(&["compare", "--config", file, "--config", file, "--seeds", "1"], "two cells would both be named");
 }
+
+fn scratch_file(name: &str, body: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("locksim-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+#[test]
+fn a_misspelled_node_target_is_refused_up_front_not_inside_the_seed() {
+    let file = scratch_file(
+        "node.toml",
+        "algorithm = \"cache\"\nscenario = \"custom\"\n[[faults]]\nkind = \"pause\"\ntarget = \"node:clinet-0\"\n",
+    );
+    let path = file.to_str().unwrap();
+    for sub in [&["run", "--config", path][..], &["replay", "--config", path, "--seed", "0"]] {
+        assert_bad_input(
+            sub,
+            "faults[0].target: no node is named 'clinet-0' in this world (nodes: cache, resource, client-0",
+        );
+    }
+    let good = scratch_file("node-ok.toml", &std::fs::read_to_string(&file).unwrap().replace("clinet", "client"));
+    assert_eq!(locksim(&["run", "--config", good.to_str().unwrap(), "--seeds", "1"]).status.code(), Some(0));
+    std::fs::remove_file(file).unwrap();
+    std::fs::remove_file(good).unwrap();
+}
+
+#[test]
+fn huge_counts_and_durations_are_refused_before_they_overflow_or_allocate() {
+    let base = ["run", "-a", "cache", "-s", "none"];
+    let with = |extra: &[&'static str]| base.iter().chain(extra).copied().collect::<Vec<_>>();
+    assert_bad_input(&with(&["--seeds", "18446744073709551615"]), "--seeds");
+    assert_bad_input(&with(&["--duration", "18446744073709551615"]), "--duration");
+    assert_bad_input(&with(&["--liveness", "18446744073709551615"]), "--liveness");
+    assert_bad_input(&with(&["--clients", "100000"]), "--clients");
+    // Silently overflowed the expiry arithmetic and reported corruption in every seed.
+    assert_bad_input(&with(&["--param", "ttl_ms=18446744073709551615"]), "must be at most 604800000");
+    assert_bad_input(&with(&["--param", "ttl_ms=9223372036854"]), "must be at most 604800000");
+    let file = scratch_file(
+        "count.toml",
+        "algorithm = \"cache\"\nscenario = \"custom\"\n[[faults]]\nkind = \"pause\"\ncount = [1000000000, 1000000000]\n",
+    );
+    assert_bad_input(
+        &["run", "--config", file.to_str().unwrap()],
+        "count = [1000000000, 1000000000]: must lie within 0 to 1000",
+    );
+    std::fs::remove_file(file).unwrap();
+}
+
+#[test]
+fn an_unwritable_or_overlong_out_is_the_users_error() {
+    let base = ["compare", "-a", "cache", "-s", "none", "--seeds", "1", "--duration", "1", "--out"];
+    let long = format!("/tmp/{}", "x".repeat(300));
+    assert_bad_input(&base.iter().copied().chain([long.as_str()]).collect::<Vec<_>>(), "--out");
+    assert_bad_input(&base.iter().copied().chain(["/proc/locksim-report"]).collect::<Vec<_>>(), "--out");
+}
+
+#[test]
+fn compare_never_overwrites_another_comparison_or_other_files() {
+    let dir = std::env::temp_dir().join(format!("locksim-cli-keep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.to_str().unwrap();
+    let cmp = |extra: &[&str]| {
+        let mut args = vec!["compare", "-a", "cache", "-s", "none", "--duration", "1", "--out", out];
+        args.extend(extra);
+        locksim(&args)
+    };
+    assert_eq!(cmp(&["--seeds", "2"]).status.code(), Some(0));
+    let before = std::fs::read(dir.join("runs.csv")).unwrap();
+    // The same comparison over the same or more seeds may rewrite it (runs are deterministic).
+    assert_eq!(cmp(&["--seeds", "2"]).status.code(), Some(0));
+    assert_bad_input(
+        &["compare", "-a", "cache", "-s", "gc-pause", "--duration", "1", "--seeds", "2", "--out", out],
+        "holds a comparison with other settings",
+    );
+    assert_bad_input(
+        &["compare", "-a", "cache", "-s", "none", "--duration", "1", "--seeds", "1", "--out", out],
+        "holds seed 1 of this comparison, which this run would drop",
+    );
+    assert_eq!(std::fs::read(dir.join("runs.csv")).unwrap(), before, "a refused comparison changed the report");
+    std::fs::remove_dir_all(&dir).unwrap();
+    // A directory with other files in it is not a report to overwrite.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    assert_bad_input(
+        &["compare", "-a", "cache", "-s", "none", "--out", out],
+        "is not empty and holds no locksim report",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn errors_quoting_huge_input_stay_one_short_line() {
+    let huge = "z".repeat(100_000);
+    for args in [
+        vec!["run", "-a", huge.as_str(), "-s", "none"],
+        vec!["run", "-a", "cache", "-s", "none", "--param", huge.as_str()],
+        vec!["run", "-a", "cache", "-s", "none", "--seeds", huge.as_str()],
+    ] {
+        let out = locksim(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(stderr.trim_end().lines().count(), 1);
+        assert!(stderr.len() <= 301, "a {}-byte error", stderr.len());
+    }
+}
+
+#[test]
+fn dry_run_checks_the_input_and_runs_nothing() {
+    let out = locksim(&["run", "-a", "cache", "-s", "gc-pause", "--seeds", "1000000", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is valid; nothing ran"));
+    assert_bad_input(&["run", "-a", "cache", "-s", "gc-pause", "--param", "ttl_ms=0", "--dry-run"], "ttl_ms=0");
+}

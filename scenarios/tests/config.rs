@@ -56,7 +56,14 @@ fn malformed_files_are_refused_naming_the_file_and_key() {
     refused(&format!("{head}[[faults]]\nkind = \"pause\"\ncount = [3, 1]\n"), &["faults[0].count = [3, 1]"]);
     refused(&format!("{head}[[faults]]\nkind = \"tornado\"\n"), &["unknown variant `tornado`"]);
     refused(&format!("{head}[[faults]]\nkind = \"clock-jump\"\n"), &["jump_ms is required"]);
-    refused("algorithm = \"cache\"\n", &["missing field `scenario`"]);
+    refused("algorithm = \"cache\"\n", &["scenario is required"]);
+    refused(
+        &format!("{head}duration_s = 999999999\n"),
+        &["duration_s in a scenario file) must be a whole number from 1 to 604800"],
+    );
+    refused(&format!("{head}duration_s = 18446744073709551615\n"), &[":3:"]);
+    refused(&format!("{head}pattern = \"sometimes\"\n"), &["unknown variant `sometimes`", ":3:"]);
+    refused(&format!("{head}config = \"x.toml\"\n"), &["config is not a scenario-file key"]);
     refused("algorithm = \"cache\"\nscenario = \"meteor\"\n", &["unknown scenario 'meteor'"]);
     refused(&format!("{head}[network]\nloss_percent = 100\n"), &["loss_percent must be below 100"]);
 }

@@ -51,12 +51,12 @@ fn every_workload_and_pattern_is_deterministic_under_swarm() {
     let seeds: Vec<u64> = (0..4).collect();
     let reversed: Vec<u64> = seeds.iter().rev().copied().collect();
     for workload in scenarios::workload::WORKLOADS {
-        for (pattern, reentrant) in [(None, false), (Some("timeout"), true)] {
+        for (pattern, reentrant) in [(None, false), (Some(scenarios::experiment::PatternName::Timeout), true)] {
             let e = Experiment::new(ExperimentSpec {
                 algorithm: "lease-fencing".into(),
                 scenario: "swarm".into(),
                 workload: workload.name.into(),
-                pattern: pattern.map(String::from),
+                pattern,
                 reentrant,
                 duration_s: 15,
                 ..ExperimentSpec::default()

@@ -81,7 +81,7 @@ fn the_checker_finds_deadlocks_in_transfer_without_lock_ordering_and_none_with_i
 #[test]
 fn acquire_timeouts_break_transfer_deadlocks_at_the_price_of_retries() {
     let e = Experiment::new(ExperimentSpec {
-        pattern: Some("timeout".into()),
+        pattern: Some(scenarios::experiment::PatternName::Timeout),
         timeout_ms: 500,
         ..spec("lease-fencing", "transfer", &["ordering=false"])
     })

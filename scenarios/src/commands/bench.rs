@@ -14,27 +14,16 @@ use madsim::net::Endpoint;
 use sim::runner::run_seed;
 use sim::world::NetworkSettings;
 
-use crate::cli::{BenchArgs, Failure, WorkloadArgs};
+use crate::args::BenchArgs;
 use crate::experiment::{Experiment, ExperimentSpec};
+use crate::failure::Failure;
 
 pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     let defaults = ExperimentSpec::default();
-    let workload = WorkloadArgs {
-        workload: defaults.workload,
-        clients: defaults.clients,
-        stock: defaults.stock,
-        duration: defaults.duration_s,
-        params: Vec::new(),
-        pattern: None,
-        timeout_ms: defaults.timeout_ms,
-        reentrant: false,
-        workload_params: Vec::new(),
-        liveness: defaults.liveness_s,
-    };
-    let sim_seconds = workload.duration as f64 * args.seeds as f64;
+    let sim_seconds = defaults.duration_s as f64 * args.seeds as f64;
     println!(
         "{} seeds x {} s simulated per row, one core; 'vs bare' = messages per wall second relative to a bare madsim RPC loop",
-        args.seeds, workload.duration
+        args.seeds, defaults.duration_s
     );
     println!(
         "{:<24} {:>12} {:>18} {:>16} {:>10}",
@@ -44,14 +33,14 @@ pub fn run(args: BenchArgs) -> Result<ExitCode, Failure> {
     let started = Instant::now();
     let mut bare_messages = 0u64;
     for seed in 0..args.seeds {
-        bare_messages += bare_rpc_loop(seed, Duration::from_secs(workload.duration))?;
+        bare_messages += bare_rpc_loop(seed, Duration::from_secs(defaults.duration_s))?;
     }
     let bare_wall = started.elapsed().as_secs_f64();
     let bare_rate = bare_messages as f64 / bare_wall;
     println!("{:<24} {:>12.0} {:>18} {:>16.0} {:>10}", "bare-madsim", sim_seconds / bare_wall, "-", bare_rate, "1.00");
 
     for design in algorithms::designs() {
-        let experiment = Experiment::new(crate::cli::spec(design.name(), "none", &workload))?;
+        let experiment = Experiment::new(ExperimentSpec { algorithm: design.name().into(), ..defaults.clone() })?;
         let started = Instant::now();
         let (mut acquired, mut messages) = (0u64, 0u64);
         for seed in 0..args.seeds {

@@ -10,17 +10,20 @@
 
 use indicatif::MultiProgress;
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::cli::{spec, CompareArgs, Failure, WorkloadArgs};
+use crate::args::{spec, CompareArgs, WorkloadArgs};
 use crate::experiment::Experiment;
+use crate::failure::Failure;
 use crate::progress;
 use crate::report_dir::{self, cell_output, same_cell, Manifest};
 use crate::scenario::SCENARIOS;
 use crate::sweep::sweep;
 use crate::workload::{workload, WORKLOADS};
+use sim::record::RunRecord;
 
 const DEFAULT_SEEDS: u64 = 50;
 
@@ -62,15 +65,19 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     }
     let seeds = args.sweep.seeds(DEFAULT_SEEDS)?;
     let jobs = args.sweep.jobs();
+    if args.dry_run {
+        println!("dry run: {} cells x {} seeds are valid; nothing ran or was written", experiments.len(), seeds.len());
+        return Ok(ExitCode::SUCCESS);
+    }
     let manifest = Manifest::new(experiments.iter().map(|e| e.spec.clone()).collect());
-    let mut prior = if args.resume { resumable(&args.out, &manifest)? } else { Vec::new() };
+    let mut prior = claim_out(&args.out, &manifest, &seeds, args.resume)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     // A second handler cannot be installed (e.g. in tests); the sweep then just cannot be interrupted.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
 
-    let todo_of = |e: &Experiment, prior: &[sim::record::RunRecord]| -> Vec<u64> {
+    let todo_of = |e: &Experiment, prior: &[RunRecord]| -> Vec<u64> {
         let done: BTreeSet<u64> = prior.iter().filter(|r| same_cell(e.cell(), r)).map(|r| r.seed).collect();
         seeds.iter().copied().filter(|s| !done.contains(s)).collect()
     };
@@ -107,19 +114,46 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The rows of a previous run of the same comparison in `out`.
-fn resumable(out: &std::path::Path, manifest: &Manifest) -> Result<Vec<sim::record::RunRecord>, String> {
-    if !out.join(report_dir::MANIFEST).exists() {
+/// Make `out` this comparison's directory, losing nothing: with `--resume`
+/// the rows of the same comparison already there come back; without it, a
+/// directory holding another comparison (other cells, or seeds this run
+/// would drop) or other files is refused. Rerunning the same comparison
+/// over the same or more seeds rewrites it: its runs are deterministic.
+fn claim_out(out: &Path, manifest: &Manifest, seeds: &[u64], resume: bool) -> Result<Vec<RunRecord>, String> {
+    let shown = out.display();
+    if out.join(report_dir::MANIFEST).exists() {
+        let (existing, records) = report_dir::load(out)?;
+        if existing.cells != manifest.cells {
+            let why = if resume { "--resume: " } else { "" };
+            return Err(format!(
+                "{why}{shown} holds a comparison with other settings; use the same options with --resume, or another --out"
+            ));
+        }
+        if resume {
+            return Ok(records);
+        }
+        if let Some(r) = records.iter().find(|r| !seeds.contains(&r.seed)) {
+            return Err(format!(
+                "{shown} holds seed {} of this comparison, which this run would drop; add --resume to keep it, or use another --out",
+                r.seed
+            ));
+        }
         return Ok(Vec::new());
     }
-    let (existing, records) = report_dir::load(out)?;
-    if existing.cells != manifest.cells {
-        return Err(format!(
-            "--resume: {} holds a comparison with other settings; use the same options, or another --out",
-            out.display()
-        ));
+    if out.exists() {
+        let entries = std::fs::read_dir(out).map_err(|e| format!("--out {shown}: {e}"))?;
+        if entries.count() > 0 {
+            return Err(format!(
+                "--out {shown} is not empty and holds no locksim report; choose a new or empty directory"
+            ));
+        }
     }
-    Ok(records)
+    std::fs::create_dir_all(out).map_err(|e| format!("--out {shown}: cannot create it: {e}"))?;
+    let probe = out.join(".locksim-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| format!("--out {shown}: cannot write there: {e}"))?;
+    Ok(Vec::new())
 }
 
 /// `all` or a comma-separated list of known names.

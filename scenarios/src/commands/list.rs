@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::cli::Failure;
-use crate::experiment::PATTERNS;
+use crate::experiment::PatternName;
+use crate::failure::Failure;
 use crate::scenario::SCENARIOS;
 use crate::workload::WORKLOADS;
 
@@ -33,8 +33,8 @@ pub fn run() -> Result<ExitCode, Failure> {
         }
     }
     println!("patterns (--pattern, for lock-based designs; --reentrant adds nested acquisitions):");
-    for (name, summary) in PATTERNS {
-        println!("  {name:<24} {summary}");
+    for pattern in PatternName::ALL {
+        println!("  {:<24} {}", pattern.name(), pattern.summary());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,11 +9,16 @@ use sim::check::Violation;
 use sim::deadlock::deadlocks;
 use sim::history::History;
 
-use crate::cli::{Failure, Format, ReplayArgs};
+use crate::args::{Format, ReplayArgs};
 use crate::experiment::SeedRun;
+use crate::failure::Failure;
 
 pub fn run(args: ReplayArgs) -> Result<ExitCode, Failure> {
     let experiment = args.experiment.experiment()?;
+    if args.experiment.dry_run {
+        println!("dry run: {} seed {} is valid; nothing ran", experiment.cell().join(" / "), args.seed);
+        return Ok(ExitCode::SUCCESS);
+    }
     let run = experiment.run(args.seed)?;
     let again = experiment.run(args.seed)?;
     if again.trace_hash != run.trace_hash {

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use sim::record::RunRecord;
 
-use crate::cli::{Failure, ReportArgs};
+use crate::args::ReportArgs;
 use crate::experiment::Experiment;
+use crate::failure::Failure;
 use crate::report_dir::{self, cell_of, cell_output, Manifest};
 
 pub fn run(args: ReportArgs) -> Result<ExitCode, Failure> {

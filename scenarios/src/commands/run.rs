@@ -4,8 +4,9 @@
 use serde_json::json;
 use std::process::ExitCode;
 
-use crate::cli::{Failure, Format, RunArgs};
+use crate::args::{Format, RunArgs};
 use crate::experiment::Experiment;
+use crate::failure::Failure;
 use crate::progress;
 use crate::sweep::{sweep, CellResult};
 
@@ -16,6 +17,10 @@ const SHOWN: usize = 10;
 pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let experiment = args.experiment.experiment()?;
     let seeds = args.sweep.seeds(DEFAULT_SEEDS)?;
+    if args.experiment.dry_run {
+        println!("dry run: {} over {} seeds is valid; nothing ran", experiment.cell().join(" / "), seeds.len());
+        return Ok(ExitCode::SUCCESS);
+    }
     let bar = progress::bar(seeds.len() as u64, &experiment.cell().join(" / "));
     let never = std::sync::atomic::AtomicBool::new(false);
     let cell = CellResult::from_records(sweep(&experiment, &seeds, args.sweep.jobs(), &never, || bar.inc(1))?);

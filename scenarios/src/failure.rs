@@ -1,0 +1,22 @@
+//! How a command fails, and the exit code each failure gets.
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: exit 2.
+    BadInput(String),
+    /// A bug or non-determinism: exit 3.
+    Internal(String),
+}
+
+impl From<String> for Failure {
+    fn from(msg: String) -> Self {
+        Failure::BadInput(msg)
+    }
+}
+
+impl From<sim::runner::SeedPanic> for Failure {
+    fn from(p: sim::runner::SeedPanic) -> Self {
+        Failure::Internal(p.to_string())
+    }
+}
