@@ -23,7 +23,7 @@ use super::World;
 pub enum Effect {
     /// Stop the node's tasks until the pause ends (pauses nest).
     Pause(NodeId),
-    /// Kill the node's tasks (and its disk unless `lose_state` is false).
+    /// Kill the node's tasks; with `lose_state`, wipe its disk (durable slot) too.
     Crash { node: NodeId, lose_state: bool },
     /// Stop the links of the cut (cuts nest).
     Cut(Cut),
@@ -39,7 +39,7 @@ pub enum Effect {
 
 /// What undoes an [`Effect`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum Inverse {
+pub(crate) enum Inverse {
     /// End one pause of the node.
     Resume(NodeId),
     /// Restart the node if it is down.
@@ -60,7 +60,7 @@ pub enum Inverse {
 /// resumes, restarts and signals make ready in the order they were made
 /// ready, so this order is part of every history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum HealOrder<'a> {
+enum HealOrder<'a> {
     Node(NodeId, NodeStep),
     Signal(NodeId, &'a str),
     Links,
@@ -68,7 +68,7 @@ pub(crate) enum HealOrder<'a> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum NodeStep {
+enum NodeStep {
     Resume,
     Restart,
     Drift,

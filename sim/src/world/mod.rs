@@ -42,7 +42,7 @@ use crate::time::SimTime;
 pub use crate::net::NetworkSettings;
 pub use active::FaultId;
 pub use ctx::{NodeCtx, RpcError};
-pub use effect::{Effect, Inverse};
+pub use effect::Effect;
 pub use topology::{Cut, Direction};
 
 use active::ActiveFaults;
