@@ -1,9 +1,11 @@
-//! Faults as data, and the injector that plays them (DESIGN.md, contract 6).
+//! Faults as data, and the injector that plays them (docs/ARCHITECTURE.md, "Contracts").
 //!
 //! A [`FaultPlan`] is a serializable list of timed faults. Scenarios generate
 //! plans from the seed; the injector ([`inject`]) plays a plan in the world,
-//! records the start and end of every fault in the history, and undoes each
-//! fault after its duration. Targets may name a node or be resolved at
+//! records the start and end of every fault in the history, and ends each
+//! fault after its duration. Playing a fault is applying its effects
+//! ([`crate::world::Effect`]); the world files their inverses, which the
+//! fault's end plays (and healing, if the end has not come). Targets may name a node or be resolved at
 //! injection time from the world's state ("the client inside its critical
 //! section", "the current master"), which is how faults aim at protocol
 //! state; the resolved nodes are recorded, and the choice is deterministic
@@ -22,7 +24,7 @@ use crate::clock::valid_drift;
 use crate::history::{EventKind, FaultKind, FaultPhase, NodeId, Role};
 use crate::rng::SimRng;
 use crate::time::SimTime;
-use crate::world::{NetworkSettings, World, WORLD};
+use crate::world::{Cut, Direction, Effect, FaultId, NetworkSettings, World, WORLD};
 
 /// Which node(s) a fault hits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,24 +170,18 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             let nodes = resolve(&target);
             let detail = format!("{} paused for {:.3}s", names(&nodes), duration.as_secs_f64());
             note(&nodes, FaultKind::Pause, FaultPhase::Start, &detail);
-            nodes.iter().for_each(|n| world.pause(*n));
-            if !lasts(world, duration).await {
-                return;
-            }
-            nodes.iter().for_each(|n| world.resume(*n));
-            note(&nodes, FaultKind::Pause, FaultPhase::End, &format!("{} resumed", names(&nodes)));
+            let fault = world.apply_fault(nodes.iter().map(|&n| Effect::Pause(n)));
+            let Some(resumed) = ends_after(world, duration, fault).await else { return };
+            note(&resumed, FaultKind::Pause, FaultPhase::End, &format!("{} resumed", names(&resumed)));
         }
         Fault::Crash { target, restart_after, durable } => {
             let nodes = resolve(&target);
             let disk = if durable { "disk kept" } else { "disk lost" };
             note(&nodes, FaultKind::Crash, FaultPhase::Start, &format!("{} crashed ({disk})", names(&nodes)));
-            nodes.iter().for_each(|n| world.crash(*n, !durable));
+            let fault = world.apply_fault(nodes.iter().map(|&node| Effect::Crash { node, lose_state: !durable }));
             if let Some(after) = restart_after {
-                if !lasts(world, after).await {
-                    return;
-                }
-                // An overlapping crash fault may have restarted a node already.
-                let restarted: Vec<NodeId> = nodes.iter().copied().filter(|n| world.restart(*n)).collect();
+                // An overlapping crash fault may have restarted a node already: it is not restarted again.
+                let Some(restarted) = ends_after(world, after, fault).await else { return };
                 note(&restarted, FaultKind::Crash, FaultPhase::End, &format!("{} restarted", names(&restarted)));
             }
         }
@@ -203,11 +199,11 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             };
             let detail = format!("[{}] cut off from {whom} for {:.3}s", names(&side), duration.as_secs_f64());
             note(&[WORLD], FaultKind::Partition, FaultPhase::Start, &detail);
-            set_links(world, &side, &others, false);
-            if !lasts(world, duration).await {
+            let cut = Cut::groups(side.clone(), others, Direction::BothWays);
+            let fault = world.apply_fault([Effect::Cut(cut)]);
+            if ends_after(world, duration, fault).await.is_none() {
                 return;
             }
-            set_links(world, &side, &others, true);
             note(&[WORLD], FaultKind::Partition, FaultPhase::End, &format!("[{}] healed", names(&side)));
         }
         Fault::Network { settings, duration } => {
@@ -219,58 +215,47 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
                 duration.as_secs_f64()
             );
             note(&[WORLD], FaultKind::Network, FaultPhase::Start, &detail);
-            let before = world.network();
-            world.set_network(settings);
-            if !lasts(world, duration).await {
+            let fault = world.apply_fault([Effect::Network(settings)]);
+            if ends_after(world, duration, fault).await.is_none() {
                 return;
             }
-            world.set_network(before);
             note(&[WORLD], FaultKind::Network, FaultPhase::End, "network restored");
         }
         Fault::ClockJump { target, delta_ns } => {
             let nodes = resolve(&target);
             let detail = format!("{} wall clock jumps {:+.3}s", names(&nodes), delta_ns as f64 / 1e9);
             note(&nodes, FaultKind::ClockJump, FaultPhase::Start, &detail);
-            nodes.iter().for_each(|n| world.clock(*n).jump(delta_ns));
+            world.apply_fault(nodes.iter().map(|&node| Effect::Jump { node, delta_ns }));
         }
         Fault::ClockDrift { target, drift_ppm, duration } => {
             let nodes = resolve(&target);
-            let before: Vec<i64> = nodes.iter().map(|n| world.clock(*n).drift_ppm()).collect();
             let detail = format!("{} clock drifts {drift_ppm:+} ppm", names(&nodes));
             note(&nodes, FaultKind::ClockDrift, FaultPhase::Start, &detail);
-            nodes.iter().for_each(|n| world.clock(*n).set_drift(drift_ppm));
+            // Each node's drift goes back to what it was before (healing ends a drift without a duration).
+            let fault = world.apply_fault(nodes.iter().map(|&node| Effect::Drift { node, ppm: drift_ppm }));
             if let Some(duration) = duration {
-                if !lasts(world, duration).await {
-                    return;
-                }
-                nodes.iter().zip(&before).for_each(|(n, ppm)| world.clock(*n).set_drift(*ppm));
-                note(
-                    &nodes,
-                    FaultKind::ClockDrift,
-                    FaultPhase::End,
-                    &format!("{} clock drift restored", names(&nodes)),
-                );
+                let Some(restored) = ends_after(world, duration, fault).await else { return };
+                let detail = format!("{} clock drift restored", names(&restored));
+                note(&restored, FaultKind::ClockDrift, FaultPhase::End, &detail);
             }
         }
         Fault::Signal { target, name, duration } => {
             let nodes = resolve(&target);
             let detail = format!("{name} on {} for {:.3}s", names(&nodes), duration.as_secs_f64());
             note(&nodes, FaultKind::Signal, FaultPhase::Start, &detail);
-            nodes.iter().for_each(|n| world.signal(*n, &name, true));
-            if !lasts(world, duration).await {
-                return;
-            }
-            nodes.iter().for_each(|n| world.signal(*n, &name, false));
-            note(&nodes, FaultKind::Signal, FaultPhase::End, &format!("{name} on {} ends", names(&nodes)));
+            let fault = world.apply_fault(nodes.iter().map(|&node| Effect::Signal { node, name: name.clone() }));
+            let Some(ended) = ends_after(world, duration, fault).await else { return };
+            note(&ended, FaultKind::Signal, FaultPhase::End, &format!("{name} on {} ends", names(&ended)));
         }
     }
 }
 
-/// Let a fault last `duration`; `false` when the world was healed meanwhile
-/// (healing already undid the fault: its end must not be played).
-async fn lasts(world: &World, duration: Duration) -> bool {
+/// Let `fault` last `duration`, then end it: the nodes its end acted on, or
+/// `None` when the world was healed meanwhile (healing already undid the
+/// fault: its end must not be played or recorded).
+async fn ends_after(world: &World, duration: Duration, fault: FaultId) -> Option<Vec<NodeId>> {
     madsim::time::sleep(duration).await;
-    !world.healed()
+    world.end_fault(fault)
 }
 
 fn aims_at_holder(fault: &Fault) -> bool {
@@ -289,14 +274,6 @@ async fn wait_for_holder(world: &World) {
     let deadline = SimTime::now() + HOLDER_WAIT;
     while world.clients_in_critical_section().is_empty() && SimTime::now() < deadline {
         madsim::time::sleep(Duration::from_millis(1)).await;
-    }
-}
-
-fn set_links(world: &World, side: &[NodeId], others: &[NodeId], connected: bool) {
-    for &a in side {
-        for &b in others {
-            world.set_link(a, b, connected);
-        }
     }
 }
 

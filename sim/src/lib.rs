@@ -3,9 +3,11 @@
 //! - [`runner`]: one seed, one fresh thread, one madsim runtime; sweeps over seeds.
 //! - [`rng`]: named ChaCha streams derived from the seed (every random choice).
 //! - [`clock`]: per-node monotonic and wall clocks with drift and jumps.
-//! - [`world`]: nodes as restartable factories, durable state, typed RPC, the recorder.
-//! - [`net`]: the message layer: loss, latency, cut links, services and calls.
-//! - [`fault`]: fault plans as data and the injector that plays them.
+//! - [`world`]: nodes as restartable factories, durable state, typed RPC, the recorder;
+//!   composed of parts (topology, clocks, nodes, signals) and of the active faults,
+//!   each filed as the inverses of its effects.
+//! - [`net`]: the message layer: loss, latency, services and calls.
+//! - [`fault`]: fault plans as data and the injector that plays them as world effects.
 //! - [`history`]: the events of a run and its stable `trace_hash`.
 //! - [`check`]: named safety properties over a history (overlaps, corrupted effects).
 //! - [`deadlock`]: cycles in the clients' wait-for graph, when they formed and how they ended.

@@ -1,5 +1,6 @@
-//! Typed request/response messaging between nodes, with loss, latency and cut
-//! links, on madsim's executor and timers.
+//! The message layer between nodes: loss, latency, services and calls in
+//! flight, on madsim's executor and timers. Which links are cut is the
+//! world's topology ([`crate::world::topology`]).
 //!
 //! Why not madsim's `Endpoint`: it sleeps a random 0–5 µs before every send
 //! and after every receive, and madsim's `sleep` has a 1 ms floor, so each
@@ -10,8 +11,8 @@
 //!
 //! Semantics (UDP-like, as seen by an RPC layer):
 //! - each message is counted when sent, then lost with probability `loss` or
-//!   on a cut link, else delivered after a latency drawn uniformly from the
-//!   network settings (messages may overtake each other);
+//!   on a link cut at that moment, else delivered after a latency drawn
+//!   uniformly from the network settings (messages may overtake each other);
 //! - a request runs as a task on the destination node, so a paused node
 //!   serves it only after resuming, and a crash drops it;
 //! - a request reaching a node that does not (or no longer) serve its type is
@@ -62,12 +63,10 @@ pub(crate) enum Envelope {
     Reply { call: u64, body: Payload },
 }
 
-/// The network's state: settings, cut links, services and calls in flight.
+/// The network's state: settings, services and calls in flight.
 pub(crate) struct Net {
     settings: NetworkSettings,
     rng: SimRng,
-    /// Directed links that drop everything, with how many faults cut each.
-    cuts: BTreeMap<(NodeId, NodeId), u32>,
     services: BTreeMap<(NodeId, &'static str), Handler>,
     /// Calls waiting for a reply: call id -> (caller, where to put the reply).
     waiting: BTreeMap<u64, (NodeId, oneshot::Sender<Payload>)>,
@@ -77,15 +76,7 @@ pub(crate) struct Net {
 
 impl Net {
     pub fn new(settings: NetworkSettings, rng: SimRng) -> Net {
-        Net {
-            settings,
-            rng,
-            cuts: BTreeMap::new(),
-            services: BTreeMap::new(),
-            waiting: BTreeMap::new(),
-            next_call: 0,
-            messages: 0,
-        }
+        Net { settings, rng, services: BTreeMap::new(), waiting: BTreeMap::new(), next_call: 0, messages: 0 }
     }
 
     pub fn settings(&self) -> NetworkSettings {
@@ -98,24 +89,6 @@ impl Net {
 
     pub fn messages(&self) -> u64 {
         self.messages
-    }
-
-    /// Restore every link at once.
-    pub fn heal_links(&mut self) {
-        self.cuts.clear();
-    }
-
-    /// Cut (`connected == false`) or restore one directed link; cuts nest.
-    pub fn set_link(&mut self, from: NodeId, to: NodeId, connected: bool) {
-        let count = self.cuts.entry((from, to)).or_insert(0);
-        if connected {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                self.cuts.remove(&(from, to));
-            }
-        } else {
-            *count += 1;
-        }
     }
 
     pub fn serve(&mut self, node: NodeId, service: &'static str, handler: Handler) {
@@ -156,14 +129,14 @@ impl Net {
         self.waiting.retain(|_, (caller, _)| *caller != node);
     }
 
-    /// Count a message from `from` to `to` and decide its fate: the latency
-    /// after which it arrives, or `None` if it is lost.
-    pub fn route(&mut self, from: NodeId, to: NodeId) -> Option<Duration> {
+    /// Count a message sent now on a link that is `connected` (or cut) and
+    /// decide its fate: the latency after which it arrives, or `None` if it is lost.
+    pub fn route(&mut self, connected: bool) -> Option<Duration> {
         self.messages += 1;
         let s = self.settings;
         // Draw for every message, so a cut link does not shift later draws.
         let lost = s.loss > 0.0 && self.rng.gen_bool(s.loss);
         let latency = self.rng.gen_range(s.latency_min..=s.latency_max.max(s.latency_min));
-        (!lost && !self.cuts.contains_key(&(from, to))).then_some(latency)
+        (!lost && connected).then_some(latency)
     }
 }

@@ -1,5 +1,6 @@
 //! The world's promises, each checked in a small simulated world.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use sim::history::{EventKind, NodeId, Role};
 use sim::net::{NetworkSettings, Rpc};
 use sim::runner::run_seed;
 use sim::time::SimTime;
-use sim::world::{NodeCtx, RpcError, World};
+use sim::world::{Cut, Effect, NodeCtx, RpcError, World};
 
 struct Echo(u64);
 
@@ -251,4 +252,97 @@ fn healing_ends_every_fault_and_pending_fault_actions_then_do_nothing() {
         assert!(after.len() >= 60, "{faults:?}: only {} answers after healing", after.len());
         assert_eq!(kinds.iter().filter(|k| matches!(k, EventKind::Heal)).count(), 1);
     }
+}
+
+/// One call from a client at 20 ms to an echo server over a 10 ms network,
+/// with `cut(client, server)` applied at `cut_at`: (requests the server
+/// served, the call's result).
+fn one_call_under_cut(cut: fn(NodeId, NodeId) -> Cut, cut_at: Duration) -> (u32, Result<u64, RpcError>) {
+    run_seed(5, Duration::from_secs(3600), move || async move {
+        let ten_ms = Duration::from_millis(10);
+        let world = World::new(5, NetworkSettings { loss: 0.0, latency_min: ten_ms, latency_max: ten_ms });
+        let served = Arc::new(AtomicU32::new(0));
+        let counter = served.clone();
+        let server = world.add_node("server", Role::Server, ClockSettings::default(), move |ctx: NodeCtx| {
+            let counter = counter.clone();
+            async move {
+                ctx.serve(move |Echo(n)| {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    std::future::ready(n)
+                });
+                std::future::pending::<()>().await
+            }
+        });
+        let result: Arc<Mutex<Option<Result<u64, RpcError>>>> = Arc::default();
+        let sink = result.clone();
+        let client = world.add_node("client", Role::Client, ClockSettings::default(), move |ctx: NodeCtx| {
+            let sink = sink.clone();
+            async move {
+                ctx.sleep(Duration::from_millis(20)).await;
+                let reply = ctx.call(server, Echo(1), Duration::from_millis(100)).await;
+                *sink.lock().unwrap() = Some(reply);
+            }
+        });
+        let injector = world.clone();
+        world.spawn(async move {
+            madsim::time::sleep(cut_at).await;
+            injector.apply_fault([Effect::Cut(cut(client, server))]);
+        });
+        madsim::time::sleep(Duration::from_secs(1)).await;
+        let outcome = (served.load(Ordering::Relaxed), result.lock().unwrap().take().expect("the call ended"));
+        outcome
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_one_way_cut_stops_only_its_direction() {
+    let ms = Duration::from_millis;
+    // Requests cut: never served.
+    assert_eq!(one_call_under_cut(Cut::link, ms(5)), (0, Err(RpcError::Timeout)));
+    // Replies cut: served, but the answer never comes back.
+    assert_eq!(one_call_under_cut(|client, server| Cut::link(server, client), ms(5)), (1, Err(RpcError::Timeout)));
+}
+
+#[test]
+fn a_message_in_flight_when_a_cut_starts_is_delivered() {
+    let ms = Duration::from_millis;
+    // The request left at 20 ms and arrives at 30 ms; the reply is sent into the cut.
+    assert_eq!(one_call_under_cut(Cut::both_ways, ms(25)), (1, Err(RpcError::Timeout)));
+    // The reply left at 30 ms and arrives at 40 ms.
+    assert_eq!(one_call_under_cut(Cut::both_ways, ms(35)), (1, Ok(1)));
+}
+
+#[test]
+fn healing_plays_the_inverse_of_every_active_fault_and_their_ends_then_do_nothing() {
+    let (during, after, ended) = run_seed(13, Duration::from_secs(3600), || async {
+        let world = World::new(13, NetworkSettings::default());
+        let server = echo_server(&world);
+        let outcomes: Arc<Mutex<Vec<Result<u64, RpcError>>>> = Arc::default();
+        let sink = outcomes.clone();
+        world.add_node("client", Role::Client, ClockSettings::default(), move |ctx: NodeCtx| {
+            let sink = sink.clone();
+            async move {
+                for i in 0..2 {
+                    ctx.sleep(Duration::from_secs(1)).await;
+                    let reply = ctx.call(server, Echo(i), Duration::from_millis(100)).await;
+                    sink.lock().unwrap().push(reply);
+                }
+            }
+        });
+        madsim::time::sleep(Duration::from_millis(500)).await;
+        let client = world.node_id("client").unwrap();
+        let paused = world.apply_fault([Effect::Pause(server), Effect::Pause(server)]);
+        let cut = world.apply_fault([Effect::Cut(Cut::link(client, server))]);
+        madsim::time::sleep(Duration::from_millis(1_500)).await;
+        world.heal(NetworkSettings::default());
+        let ended = (world.end_fault(paused), world.end_fault(cut));
+        madsim::time::sleep(Duration::from_secs(1)).await;
+        let outcomes = outcomes.lock().unwrap().clone();
+        (outcomes[0], outcomes[1], ended)
+    })
+    .unwrap();
+    assert_eq!(during, Err(RpcError::Timeout));
+    assert_eq!(after, Ok(1));
+    assert_eq!(ended, (None, None), "healing already ended both faults");
 }

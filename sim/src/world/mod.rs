@@ -1,0 +1,362 @@
+//! The simulated world: nodes, their clocks, typed RPC between them, and the
+//! history recorder.
+//!
+//! A node is a *factory* for its main future (as in turmoil): a crash drops all
+//! its tasks and a restart calls the factory again. State that must survive a
+//! crash lives in the node's durable slot ([`NodeCtx::durable`]), which the
+//! world keeps across restarts and wipes when a crash loses state.
+//!
+//! The world composes parts, each its own module: the [`topology`] (cut
+//! links), the [`clocks`], the [`nodes`]' lifecycle, the [`signals`], the
+//! active faults ([`active`]) with their [`effect`]s and inverses, and two
+//! observers the recorder feeds ([`occupancy`], [`progress`]). The world
+//! itself orders the madsim calls those parts ask for.
+//!
+//! Promises: every node has its own [`NodeClock`]; every random stream is
+//! derived from the run seed ([`crate::rng`]); every message is counted
+//! ([`crate::net`]); every fault is undone by the inverse it filed, at its
+//! end or when the world heals; nothing here knows what a lock is.
+
+mod active;
+mod clocks;
+mod ctx;
+mod effect;
+mod nodes;
+mod occupancy;
+mod progress;
+mod rpc;
+mod signals;
+pub mod topology;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::clock::{ClockSettings, NodeClock};
+use crate::history::{Event, EventKind, History, NodeId, NodeInfo, Role};
+use crate::net::Net;
+use crate::rng::{self, SimRng};
+use crate::time::SimTime;
+
+pub use crate::net::NetworkSettings;
+pub use active::FaultId;
+pub use ctx::{NodeCtx, RpcError};
+pub use effect::Effect;
+pub use topology::{Cut, Direction};
+
+use active::ActiveFaults;
+use clocks::Clocks;
+use nodes::{DurableSlot, Nodes};
+use occupancy::Occupancy;
+use progress::Progress;
+use signals::Signals;
+use topology::Topology;
+
+/// The world node: records faults that target no single node, and the run's end.
+pub const WORLD: NodeId = NodeId(0);
+
+/// A cheap handle to the world of one run. Create it inside the run's runtime.
+#[derive(Clone)]
+pub struct World(Arc<Inner>);
+
+/// The parts, each behind its own lock; no lock is held across a madsim call
+/// (a restart runs the node's factory at once, and it may call back in).
+struct Inner {
+    seed: u64,
+    nodes: Mutex<Nodes>,
+    clocks: Mutex<Clocks>,
+    topology: Mutex<Topology>,
+    net: Mutex<Net>,
+    signals: Mutex<Signals>,
+    faults: Mutex<ActiveFaults>,
+    occupancy: Mutex<Occupancy>,
+    progress: Mutex<Progress>,
+    history: Mutex<History>,
+    /// The server a design marks as the one clients depend on (fault target).
+    primary: Mutex<Option<NodeId>>,
+    server_writes: AtomicU64,
+    /// A madsim node that carries messages and runs the world's own tasks
+    /// (the fault injector); faults never touch it.
+    carrier: madsim::runtime::NodeHandle,
+}
+
+fn locked<T>(part: &Mutex<T>) -> MutexGuard<'_, T> {
+    part.lock().expect("a world part's lock poisoned")
+}
+
+impl World {
+    /// A new world for `seed` on `network`. Must be called inside the seed's
+    /// madsim runtime.
+    pub fn new(seed: u64, network: NetworkSettings) -> World {
+        let world = World(Arc::new(Inner {
+            seed,
+            nodes: Mutex::default(),
+            clocks: Mutex::default(),
+            topology: Mutex::default(),
+            net: Mutex::new(Net::new(network, rng::stream(seed, "network"))),
+            signals: Mutex::default(),
+            faults: Mutex::default(),
+            occupancy: Mutex::default(),
+            progress: Mutex::default(),
+            history: Mutex::default(),
+            primary: Mutex::new(None),
+            server_writes: AtomicU64::new(0),
+            carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
+        }));
+        world.nodes().add_world();
+        world.clocks().add(ClockSettings::default());
+        world.history().nodes.push(NodeInfo { name: "world".into(), role: Role::World });
+        world
+    }
+
+    fn nodes(&self) -> MutexGuard<'_, Nodes> {
+        locked(&self.0.nodes)
+    }
+
+    fn clocks(&self) -> MutexGuard<'_, Clocks> {
+        locked(&self.0.clocks)
+    }
+
+    fn topology(&self) -> MutexGuard<'_, Topology> {
+        locked(&self.0.topology)
+    }
+
+    fn net(&self) -> MutexGuard<'_, Net> {
+        locked(&self.0.net)
+    }
+
+    fn signals(&self) -> MutexGuard<'_, Signals> {
+        locked(&self.0.signals)
+    }
+
+    fn faults(&self) -> MutexGuard<'_, ActiveFaults> {
+        locked(&self.0.faults)
+    }
+
+    fn progress(&self) -> MutexGuard<'_, Progress> {
+        locked(&self.0.progress)
+    }
+
+    fn history(&self) -> MutexGuard<'_, History> {
+        locked(&self.0.history)
+    }
+
+    /// The named random stream of this run (see [`crate::rng`]).
+    pub fn rng(&self, stream: &str) -> SimRng {
+        rng::stream(self.0.seed, stream)
+    }
+
+    /// Add a node whose main task is `main(ctx)`; it starts at once and again on
+    /// every restart.
+    pub fn add_node<F, Fut>(&self, name: &str, role: Role, clock: ClockSettings, main: F) -> NodeId
+    where
+        F: Fn(NodeCtx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let id = NodeId(self.node_count() as u32);
+        let clock = self.clocks().add(clock);
+        let durable: Arc<DurableSlot> = Arc::new(Mutex::new(None));
+        let incarnations = Arc::new(AtomicU32::new(0));
+        let (world, node_durable) = (self.clone(), durable.clone());
+        let main = Arc::new(main);
+        let handle = madsim::runtime::Handle::current()
+            .create_node()
+            .name(name)
+            .init(move || {
+                let incarnation = incarnations.fetch_add(1, Ordering::Relaxed);
+                main(NodeCtx::new(world.clone(), id, incarnation, clock.clone(), node_durable.clone()))
+            })
+            .build();
+        self.nodes().add(handle.id(), durable);
+        self.history().nodes.push(NodeInfo { name: name.into(), role });
+        id
+    }
+
+    /// How many nodes the world has (the next node gets this id).
+    pub fn node_count(&self) -> usize {
+        self.nodes().len()
+    }
+
+    /// All nodes with `role`, in creation order.
+    pub fn nodes_with_role(&self, role: Role) -> Vec<NodeId> {
+        self.history().nodes.iter().enumerate().filter(|(_, n)| n.role == role).map(|(i, _)| NodeId(i as u32)).collect()
+    }
+
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        let history = self.history();
+        history.nodes.iter().position(|n| n.name == name).map(|i| NodeId(i as u32))
+    }
+
+    pub fn node_name(&self, id: NodeId) -> String {
+        self.history().node_name(id).to_string()
+    }
+
+    pub fn clock(&self, id: NodeId) -> Arc<NodeClock> {
+        self.clocks().clock(id)
+    }
+
+    /// Record an event at the current global time, and let the observers see it.
+    pub fn record(&self, node: NodeId, kind: EventKind) {
+        let at = SimTime::now();
+        locked(&self.0.occupancy).observe(node, &kind);
+        self.progress().observe(at, &kind);
+        self.history().events.push(Event { at, node, kind });
+    }
+
+    /// Clients inside their critical section now, in id order.
+    pub fn clients_in_critical_section(&self) -> Vec<NodeId> {
+        locked(&self.0.occupancy).inside()
+    }
+
+    /// Messages sent so far (lost ones included).
+    pub fn messages(&self) -> u64 {
+        self.net().messages()
+    }
+
+    /// Mark `node` as the server clients currently depend on (a master, the
+    /// database); faults aimed at `Target::Primary` hit it.
+    pub fn set_primary(&self, node: NodeId) {
+        *locked(&self.0.primary) = Some(node);
+    }
+
+    pub fn primary(&self) -> Option<NodeId> {
+        *locked(&self.0.primary)
+    }
+
+    /// Run a task of the world itself (not of any node): it is never paused
+    /// or crashed, and it ends with the run.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.0.carrier.spawn(task);
+    }
+
+    /// End the run: record the end event and hand back the history.
+    ///
+    /// Then tear the world down. madsim never frees a task still pending
+    /// when its runtime is dropped, and every task holds the world, so a run
+    /// would leak its whole world (megabytes per seed over a sweep). Killing
+    /// every node wakes its tasks and madsim drops them; the handlers the
+    /// world holds (which hold node contexts, which hold the world) are
+    /// dropped too.
+    pub async fn finish(&self) -> History {
+        let server_writes = self.0.server_writes.load(Ordering::Relaxed);
+        self.record(WORLD, EventKind::End { messages: self.messages(), server_writes });
+        let history = std::mem::take(&mut *self.history());
+        self.net().clear();
+        self.signals().clear();
+        let handle = madsim::runtime::Handle::current();
+        let ids = self.nodes().madsim_ids();
+        ids.into_iter().chain([self.0.carrier.id()]).for_each(|id| handle.kill(id));
+        // Let the executor see the killed tasks and drop them.
+        madsim::time::sleep(Duration::from_millis(1)).await;
+        history
+    }
+
+    /// End the fault phase: play the inverse of every fault still in effect
+    /// (every paused node resumes, every crashed one restarts, every cut link
+    /// and signal ends), bring every clock back to its starting drift and the
+    /// network to its `base` settings, and record it. Clock jumps already
+    /// taken stay (a clock is not stepped back). Fault ends still pending
+    /// afterwards do nothing ([`World::healed`], [`World::end_fault`]).
+    pub fn heal(&self, base: NetworkSettings) {
+        self.progress().heal_at(SimTime::now());
+        let active = self.faults().take_all();
+        let nodes = (1..self.node_count() as u32).map(NodeId);
+        effect::heal(self, active, nodes, base);
+        debug_assert!(self.topology().is_whole(), "every cut was filed with its inverse");
+        self.record(WORLD, EventKind::Heal);
+    }
+
+    /// Whether [`World::heal`] has ended the fault phase.
+    pub fn healed(&self) -> bool {
+        self.progress().healed()
+    }
+
+    /// Resource writes accepted after the instant of healing.
+    pub fn progress_after_heal(&self) -> u64 {
+        self.progress().accepted_after_heal()
+    }
+
+    pub fn network(&self) -> NetworkSettings {
+        self.net().settings()
+    }
+
+    // The primitives the effects of faults are made of. They are not public:
+    // a fault goes through `apply_fault`, so that it files its inverse.
+
+    /// Change the whole network's loss rate and one-way latency range.
+    fn set_network(&self, settings: NetworkSettings) {
+        self.net().set_settings(settings);
+    }
+
+    /// Stop running the node's tasks (a GC or VM pause); pauses nest.
+    fn pause(&self, id: NodeId) {
+        let first = self.nodes().pause(id);
+        if let Some(madsim_id) = first {
+            madsim::runtime::Handle::current().pause(madsim_id);
+        }
+    }
+
+    /// End one pause; the node runs again when no pause is left.
+    fn resume(&self, id: NodeId) {
+        let last = self.nodes().resume(id);
+        if let Some(madsim_id) = last {
+            madsim::runtime::Handle::current().resume(madsim_id);
+        }
+    }
+
+    /// End every pause of the node at once.
+    fn end_pauses(&self, id: NodeId) {
+        let paused = self.nodes().end_pauses(id);
+        if let Some(madsim_id) = paused {
+            madsim::runtime::Handle::current().resume(madsim_id);
+        }
+    }
+
+    /// Kill every task of the node; with `lose_state` its durable slot is wiped too.
+    fn crash(&self, id: NodeId, lose_state: bool) {
+        let (madsim_id, durable) = self.nodes().crash(id, lose_state);
+        if lose_state {
+            *durable.lock().expect("durable slot poisoned") = None;
+        }
+        self.net().forget_node(id);
+        self.signals().forget_node(id);
+        madsim::runtime::Handle::current().kill(madsim_id);
+    }
+
+    /// Start the node's main task again (after a crash). A node that is
+    /// running (never crashed, or already restarted by an overlapping fault)
+    /// is left alone. Whether it did restart.
+    fn restart(&self, id: NodeId) -> bool {
+        let down = self.nodes().restart(id);
+        if let Some(madsim_id) = down {
+            madsim::runtime::Handle::current().restart(madsim_id);
+        }
+        down.is_some()
+    }
+
+    /// Raise (`start`) or end signal `name` on `node`, and deliver it.
+    fn signal(&self, node: NodeId, name: &str, start: bool) {
+        if start {
+            self.signals().raise(node, name);
+        } else {
+            self.signals().lower(node, name);
+        }
+        self.deliver_signal(node, name, start);
+    }
+
+    /// Deliver the start (`true`) or end of signal `name` to `node`'s handler,
+    /// as a task on that node; a node with no such handler ignores it.
+    fn deliver_signal(&self, node: NodeId, name: &str, start: bool) {
+        let handler = self.signals().handler(node, name);
+        let Some(handler) = handler else { return };
+        let spawner = madsim::runtime::Handle::current()
+            .get_node(self.madsim_id(node))
+            .expect("every world node exists in madsim");
+        spawner.spawn(async move { (handler.lock().expect("signal handler poisoned"))(start) });
+    }
+
+    fn madsim_id(&self, id: NodeId) -> madsim::task::NodeId {
+        self.nodes().madsim_id(id)
+    }
+}
