@@ -1,4 +1,4 @@
-//! The interface of designs that are not locks (DESIGN.md, "Extension
+//! The interface of designs that are not locks (docs/ARCHITECTURE.md, "Extension
 //! points"): instead of acquire -> operate -> release, the client runs the
 //! workload's guarded operation on the protected resource itself, in whatever
 //! way the design makes safe (compare-and-set, an agreed order).

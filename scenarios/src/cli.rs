@@ -1,7 +1,7 @@
 //! The command line: raw flags are parsed (clap), then validated into fully
 //! built experiments before anything runs or is written.
 //!
-//! Exit codes (DESIGN.md): 0 no corrupted effect; 1 a corrupted effect was
+//! Exit codes (docs/ARCHITECTURE.md, "The command line"): 0 no corrupted effect; 1 a corrupted effect was
 //! found (`run`, `replay`); 2 bad input, with one line on stderr; 3 an
 //! internal error or non-determinism.
 

@@ -1,4 +1,4 @@
-//! Per-node clocks (DESIGN.md, contract 2).
+//! Per-node clocks (docs/ARCHITECTURE.md, "Contracts": nodes own their clocks).
 //!
 //! madsim has one global clock; real machines do not agree on time. Each node
 //! owns a `NodeClock` with

@@ -1,4 +1,4 @@
-//! The history of a run: the single source of truth (DESIGN.md, contract 3).
+//! The history of a run: the single source of truth (docs/ARCHITECTURE.md, "Contracts": the history is the truth).
 //!
 //! Clients, servers, the protected resource and the fault injector record
 //! events here, stamped with global simulated time. Checkers, metrics and

@@ -1,4 +1,4 @@
-//! Named random streams derived from the run seed (DESIGN.md, contract 1).
+//! Named random streams derived from the run seed (docs/ARCHITECTURE.md, "Contracts": one seed, one world).
 //!
 //! Every random choice in a run draws from a ChaCha stream keyed by the run
 //! seed and selected by a stream name ("faults", "client-3/jitter", ...). Two

@@ -2,8 +2,8 @@
 //!
 //! A fresh thread per seed means thread-locals, std's per-thread hash keys and
 //! madsim's context start clean, so a seed's history does not depend on what
-//! ran before it or on how many workers share the sweep (DESIGN.md,
-//! contract 1). Results come back in seed order whatever the worker count.
+//! ran before it or on how many workers share the sweep
+//! (docs/ARCHITECTURE.md, "Contracts": one seed, one world). Results come back in seed order whatever the worker count.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

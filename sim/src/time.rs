@@ -2,7 +2,7 @@
 //!
 //! `SimTime` is nanoseconds since the world started, read from madsim's single
 //! global clock. Algorithms never read it to make decisions: they read their
-//! node's [`crate::clock::NodeClock`] (DESIGN.md, contract 2).
+//! node's [`crate::clock::NodeClock`] (docs/ARCHITECTURE.md, "Contracts": nodes own their clocks).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
