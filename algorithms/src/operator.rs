@@ -3,9 +3,10 @@
 //! workload's guarded operation on the protected resource itself, in whatever
 //! way the design makes safe (compare-and-set, an agreed order).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
-use crate::lock::LockFuture;
 use crate::resource::Update;
 
 /// A guarded operation: the update to make to the resource's value (it may
@@ -30,6 +31,9 @@ pub enum Operated {
     Unknown,
 }
 
+/// A future an operator returns; operators run on one node, so no `Send`.
+pub type OperatorFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
 pub trait Operator {
-    fn run(&mut self, op: GuardedOp) -> LockFuture<'_, Operated>;
+    fn run(&mut self, op: GuardedOp) -> OperatorFuture<'_, Operated>;
 }

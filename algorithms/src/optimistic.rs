@@ -21,8 +21,8 @@ use sim::history::NodeId;
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, RpcError, World};
 
-use crate::lock::{Client, Connector, Deployment, Design, LockFuture};
-use crate::operator::{GuardedOp, Operated, Operator};
+use crate::lock::{Client, Connector, Deployment, Design};
+use crate::operator::{GuardedOp, Operated, Operator, OperatorFuture};
 use crate::params::{ParamReader, ParamSpec, MAX_MS};
 use crate::resource::ResourceClient;
 
@@ -108,7 +108,7 @@ impl OptimisticClient {
 }
 
 impl Operator for OptimisticClient {
-    fn run(&mut self, op: GuardedOp) -> LockFuture<'_, Operated> {
+    fn run(&mut self, op: GuardedOp) -> OperatorFuture<'_, Operated> {
         Box::pin(self.run_op(op))
     }
 }

@@ -32,8 +32,8 @@ use sim::world::{NodeCtx, World};
 use crate::coord::client::{CoordSession, Failure, SessionConfig};
 use crate::coord::proto::{Op, Reply};
 use crate::coord::{self, CoordConfig};
-use crate::lock::{Client, Connector, Deployment, Design, LockFuture};
-use crate::operator::{GuardedOp, Operated, Operator};
+use crate::lock::{Client, Connector, Deployment, Design};
+use crate::operator::{GuardedOp, Operated, Operator, OperatorFuture};
 use crate::params::{ParamReader, ParamSpec};
 use crate::resource::ResourceClient;
 
@@ -120,7 +120,7 @@ impl OrderingClient {
 }
 
 impl Operator for OrderingClient {
-    fn run(&mut self, op: GuardedOp) -> LockFuture<'_, Operated> {
+    fn run(&mut self, op: GuardedOp) -> OperatorFuture<'_, Operated> {
         Box::pin(self.submit(op))
     }
 }

@@ -5,7 +5,7 @@
 use clap::{Args, ValueEnum};
 
 use crate::experiment::{Experiment, ExperimentSpec, PatternName};
-use crate::knobs::KnobArgs;
+use crate::spec::knobs::KnobArgs;
 
 /// Workload options; a scenario file (`--config`) sets them instead.
 #[derive(Args, Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct WorkloadArgs {
     /// A design parameter, e.g. --param ttl_ms=5000 (repeatable; see `locksim list`).
     #[arg(long = "param", value_name = "KEY=VALUE", conflicts_with = "config")]
     pub params: Vec<String>,
-    /// Clients, stock, duration, timeout and liveness bounds ([`crate::knobs`]).
+    /// Clients, stock, duration, timeout and liveness bounds ([`crate::spec::knobs`]).
     #[command(flatten)]
     pub knobs: KnobArgs,
 }

@@ -18,8 +18,8 @@ use sim::time::SimTime;
 use sim::world::{NetworkSettings, World};
 
 use crate::fault_rules::FaultRule;
-use crate::knobs;
 use crate::scenario::{self, Scenario};
+use crate::spec::knobs;
 pub use crate::spec::{ExperimentSpec, NetworkSpec, PatternName};
 use crate::workload::{self, Common, Workload};
 

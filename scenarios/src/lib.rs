@@ -9,7 +9,6 @@ pub mod config;
 pub mod experiment;
 pub mod failure;
 pub mod fault_rules;
-pub mod knobs;
 pub mod progress;
 pub mod report_dir;
 pub mod scenario;

@@ -4,7 +4,7 @@
 //! and resumed. Its serde form is both the manifest's format and the
 //! scenario file's (a file may write `params` and `workload_params` as
 //! tables); keys left out take their defaults. The numeric settings are
-//! declared in [`crate::knobs`]; `Experiment::new` validates everything.
+//! declared in [`crate::spec::knobs`]; `Experiment::new` validates everything.
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -15,7 +15,8 @@ use algorithms::params::{quote, Params};
 use sim::world::NetworkSettings;
 
 use crate::fault_rules::FaultRule;
-use crate::knobs;
+
+pub mod knobs;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

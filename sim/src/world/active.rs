@@ -8,11 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::effect::Inverse;
-
-/// One applied fault, to end later.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FaultId(u64);
+use super::effect::{FaultId, Inverse};
 
 #[derive(Default)]
 pub(crate) struct ActiveFaults {

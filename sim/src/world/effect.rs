@@ -14,9 +14,12 @@
 use crate::history::NodeId;
 use crate::net::NetworkSettings;
 
-use super::active::FaultId;
 use super::topology::Cut;
 use super::World;
+
+/// One applied fault, to end later (its inverses are filed in [`super::active`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FaultId(pub(super) u64);
 
 /// One change a fault makes to the world.
 #[derive(Clone, Debug, PartialEq)]

@@ -40,9 +40,8 @@ use crate::rng::{self, SimRng};
 use crate::time::SimTime;
 
 pub use crate::net::NetworkSettings;
-pub use active::FaultId;
 pub use ctx::{NodeCtx, RpcError};
-pub use effect::Effect;
+pub use effect::{Effect, FaultId};
 pub use topology::{Cut, Direction};
 
 use active::ActiveFaults;

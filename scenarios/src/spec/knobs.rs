@@ -12,7 +12,7 @@
 
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 
-use crate::experiment::ExperimentSpec;
+use super::ExperimentSpec;
 
 /// One numeric setting of an experiment.
 pub struct Knob {
