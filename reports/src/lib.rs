@@ -1,79 +1,56 @@
 //! locksim's report sinks. They read run records, summaries, histories and
 //! violations (sim's data types) and know nothing of algorithm internals.
 //!
-//! - [`atomic`]: every file is written to a temporary name and renamed, so a
-//!   reader never sees half a file.
-//! - [`runs_csv`]: one row per seed run; [`history_csv`]: one row per event of a replayed run.
-//! - [`markdown`]: the report a reviewer pastes into a design review.
+//! One producer, several sinks: the caller gathers a comparison's results
+//! once into a [`Report`] ([`report`]), and every report file comes out of a
+//! [`Sink`] ([`sink`]) as named bytes; the report directory writes them.
+//!
+//! The data and what tells it:
+//! - [`report`]: the [`Report`] and its [`CellReport`]s;
+//! - [`story`]: how one cell's first violating seed went wrong
+//!   ([`ViolationStory`]), with the history it was told from;
+//! - [`table`]: the comparison table, as text;
+//! - [`narrative`]: a violation's story in sentences ([`narrative::explain`]);
+//! - [`window`] and `faults`: where a story starts, and a history's faults as spans;
 //! - [`wilson`]: the 95% interval around "k of n seeds were unsafe".
-//! - [`plots`]: SVG charts over cells: safety matrix, throughput, acquire
-//!   latency percentiles, messages per acquisition ([`plots::all`]).
-//! - [`timeline`]: the SVG picture of one history around a violation
-//!   ([`timeline::timeline_svg`]).
-//! - [`narrative`]: the same story in sentences ([`narrative::explain`]).
-//! - [`html`]: `report.html`, self-contained, with all of the above inline
-//!   ([`html::render`]).
+//!
+//! The sinks, each in its own module:
+//! - [`runs_csv`]: `runs.csv`, one row per seed run (the data, read back by `locksim report`);
+//! - [`plots`]: `plots/*.svg`, charts over cells ([`plots::all`]);
+//! - [`timeline`]: `timelines/*.svg`, the picture of one history around a
+//!   violation ([`timeline::timeline_svg`]);
+//! - [`history_csv`]: `histories/*.csv`, one row per event of a story's history;
+//! - [`markdown`]: `report.md`, the report a reviewer pastes into a design review;
+//! - [`html`]: `report.html`, self-contained, with all of the above inline.
+//!
+//! [`atomic`] writes a file to a temporary name and renames it, so a reader
+//! never sees half a file.
 
 pub mod atomic;
+mod faults;
 pub mod history_csv;
 pub mod html;
 pub mod markdown;
 pub mod narrative;
 pub mod plots;
+pub mod report;
 pub mod runs_csv;
+pub mod sink;
+pub mod story;
 mod svg;
+pub mod table;
 pub mod timeline;
 pub mod wilson;
+pub mod window;
 
-pub use html::ViolationStory;
 pub use narrative::explain;
+pub use report::{CellReport, LatencyProfile, Report};
+pub use sink::{File, RenderError, Sink};
+pub use story::ViolationStory;
 pub use timeline::timeline_svg;
 
-use sim::record::Summary;
-
-/// One cell of a comparison (algorithm x scenario x workload) as reports see it.
-#[derive(Clone, Debug)]
-pub struct CellReport {
-    pub algorithm: String,
-    pub scenario: String,
-    pub workload: String,
-    pub summary: Summary,
-    /// The first violating seed and the command that replays it.
-    pub first_violation: Option<(u64, String)>,
-    /// Acquire latency quantiles pooled over every seed; empty when unknown
-    /// (the latency plot then falls back to the summary's p50 and p99).
-    pub latency: LatencyProfile,
-}
-
-/// Acquire latency quantiles of one cell, for the latency plot.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LatencyProfile {
-    /// `(q, milliseconds)` pairs with `q` in `(0, 1]`, ascending; `q = 1` is the maximum.
-    pub quantiles_ms: Vec<(f64, f64)>,
-}
-
-impl LatencyProfile {
-    /// The quantiles the latency plot draws: p50, p90, p99 and the maximum.
-    pub const STANDARD: [f64; 4] = [0.5, 0.9, 0.99, 1.0];
-
-    /// Nearest-rank quantiles of a latency histogram (merged over seeds).
-    pub fn from_histogram(latencies: &sim::metrics::LatencyHistogram, qs: &[f64]) -> LatencyProfile {
-        let quantiles_ms = qs.iter().filter_map(|&q| latencies.quantile_ns(q).map(|ns| (q, ns as f64 / 1e6))).collect();
-        LatencyProfile { quantiles_ms }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn latency_profile_uses_nearest_rank_and_reports_the_maximum() {
-        // 32 values below 32 µs are kept exactly by the histogram.
-        let h: sim::metrics::LatencyHistogram = (1..=20).rev().map(|us| us * 1_000).collect();
-        let p = LatencyProfile::from_histogram(&h, &LatencyProfile::STANDARD);
-        assert_eq!(p.quantiles_ms, vec![(0.5, 0.010), (0.9, 0.018), (0.99, 0.020), (1.0, 0.020)]);
-        let empty = sim::metrics::LatencyHistogram::default();
-        assert!(LatencyProfile::from_histogram(&empty, &LatencyProfile::STANDARD).quantiles_ms.is_empty());
-    }
-}
+/// Every file derived from the report's data, sink by sink, in the order a
+/// report directory writes them (after the data itself: [`runs_csv::RunsCsv`]).
+/// A new kind of report file is a module with one `impl Sink`, listed here.
+pub const VIEWS: &[&dyn Sink] =
+    &[&plots::Plots, &timeline::Timelines, &history_csv::Histories, &markdown::Markdown, &html::Html];
