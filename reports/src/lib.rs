@@ -54,3 +54,45 @@ pub use timeline::timeline_svg;
 /// A new kind of report file is a module with one `impl Sink`, listed here.
 pub const VIEWS: &[&dyn Sink] =
     &[&plots::Plots, &timeline::Timelines, &history_csv::Histories, &markdown::Markdown, &html::Html];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plots::tests::cell;
+    use crate::timeline::tests::gc_pause_story;
+
+    #[test]
+    fn the_views_name_distinct_relative_files_inside_the_directories_they_own() {
+        let (history, violation) = gc_pause_story();
+        let cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
+        let story = ViolationStory::from_history(&cells[1], 1, "cmd", history, &[violation]);
+        let report = Report::new("t", "note".into(), cells, vec![&story], vec![]);
+        let mut paths: Vec<String> = Vec::new();
+        for sink in VIEWS {
+            for file in sink.render(&report).unwrap() {
+                assert!(!file.path.starts_with('/') && !file.path.contains(".."), "{}", file.path);
+                // A file inside an owned directory must be its owner's, or a rerun would delete it.
+                let owner = VIEWS.iter().find(|s| s.owns().iter().any(|d| file.path.starts_with(&format!("{d}/"))));
+                assert!(
+                    owner.is_none_or(|o| std::ptr::addr_eq(*o, *sink)),
+                    "{} is in another sink's directory",
+                    file.path
+                );
+                assert!(!paths.contains(&file.path), "{} written twice", file.path);
+                paths.push(file.path);
+            }
+        }
+        let stem = &story.file_stem;
+        let expected = [
+            "plots/safety.svg".to_string(),
+            "plots/throughput.svg".into(),
+            "plots/latency.svg".into(),
+            "plots/messages.svg".into(),
+            format!("timelines/{stem}.svg"),
+            format!("histories/{stem}.csv"),
+            "report.md".into(),
+            "report.html".into(),
+        ];
+        assert_eq!(paths, expected);
+    }
+}
