@@ -4,31 +4,6 @@
 use serde::Serialize;
 use sim::history::{EventKind, History};
 
-use crate::report::Report;
-use crate::sink::{File, RenderError, Sink};
-
-/// The sink of `histories/`: each story's history, at its
-/// [`crate::ViolationStory::history_path`].
-pub struct Histories;
-
-impl Sink for Histories {
-    fn owns(&self) -> &'static [&'static str] {
-        &["histories"]
-    }
-
-    fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
-        report
-            .stories
-            .iter()
-            .map(|s| {
-                let path = s.history_path();
-                let bytes = to_csv(&s.history).map_err(|e| RenderError::new(&path, e))?;
-                Ok(File::new(path, bytes))
-            })
-            .collect()
-    }
-}
-
 #[derive(Serialize)]
 struct Row<'a> {
     seconds: String,

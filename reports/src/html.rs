@@ -11,6 +11,7 @@
 
 use std::fmt::Write as _;
 
+use crate::plots;
 use crate::report::Report;
 use crate::sink::{File, RenderError, Sink};
 use crate::svg::escape;
@@ -63,7 +64,7 @@ pub fn render(report: &Report<'_>) -> String {
     let _ = writeln!(out, "</tbody>\n</table>");
 
     let _ = writeln!(out, "<h2>Charts</h2>");
-    for plot in &report.plots {
+    for plot in plots::all(&report.cells) {
         let _ = writeln!(
             out,
             "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",

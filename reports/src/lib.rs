@@ -5,21 +5,21 @@
 //! once into a [`Report`] ([`report`]), and every report file comes out of a
 //! [`Sink`] ([`sink`]) as named bytes; the report directory writes them.
 //!
-//! The data and what tells it:
-//! - [`report`]: the [`Report`] and its [`CellReport`]s;
+//! The data, and what renders it (none of these knows a sink):
+//! - [`report`]: the [`Report`]; [`cell`]: its [`CellReport`]s;
 //! - [`story`]: how one cell's first violating seed went wrong
 //!   ([`ViolationStory`]), with the history it was told from;
 //! - [`table`]: the comparison table, as text;
 //! - [`narrative`]: a violation's story in sentences ([`narrative::explain`]);
-//! - [`window`] and `faults`: where a story starts, and a history's faults as spans;
+//! - [`timeline`]: the SVG picture of one history around a violation
+//!   ([`timeline::timeline_svg`]); [`window`] and `faults`: where a story
+//!   starts, and a history's faults as spans;
 //! - [`wilson`]: the 95% interval around "k of n seeds were unsafe".
 //!
-//! The sinks, each in its own module:
+//! The sinks (the data above never imports them, so no module cycle):
 //! - [`runs_csv`]: `runs.csv`, one row per seed run (the data, read back by `locksim report`);
-//! - [`plots`]: `plots/*.svg`, charts over cells ([`plots::all`]);
-//! - [`timeline`]: `timelines/*.svg`, the picture of one history around a
-//!   violation ([`timeline::timeline_svg`]);
-//! - [`history_csv`]: `histories/*.csv`, one row per event of a story's history;
+//! - [`plots`]: `plots/*.svg`, the charts over cells ([`plots::CHARTS`]);
+//! - [`stories`]: `timelines/*.svg` and `histories/*.csv` ([`history_csv`]) of each story;
 //! - [`markdown`]: `report.md`, the report a reviewer pastes into a design review;
 //! - [`html`]: `report.html`, self-contained, with all of the above inline.
 //!
@@ -27,6 +27,7 @@
 //! never sees half a file.
 
 pub mod atomic;
+pub mod cell;
 mod faults;
 pub mod history_csv;
 pub mod html;
@@ -36,6 +37,7 @@ pub mod plots;
 pub mod report;
 pub mod runs_csv;
 pub mod sink;
+pub mod stories;
 pub mod story;
 mod svg;
 pub mod table;
@@ -43,8 +45,9 @@ pub mod timeline;
 pub mod wilson;
 pub mod window;
 
+pub use cell::{CellReport, LatencyProfile};
 pub use narrative::explain;
-pub use report::{CellReport, LatencyProfile, Report};
+pub use report::Report;
 pub use sink::{File, RenderError, Sink};
 pub use story::ViolationStory;
 pub use timeline::timeline_svg;
@@ -53,7 +56,7 @@ pub use timeline::timeline_svg;
 /// report directory writes them (after the data itself: [`runs_csv::RunsCsv`]).
 /// A new kind of report file is a module with one `impl Sink`, listed here.
 pub const VIEWS: &[&dyn Sink] =
-    &[&plots::Plots, &timeline::Timelines, &history_csv::Histories, &markdown::Markdown, &html::Html];
+    &[&plots::Plots, &stories::Timelines, &stories::Histories, &markdown::Markdown, &html::Html];
 
 #[cfg(test)]
 mod tests {

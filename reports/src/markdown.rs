@@ -4,12 +4,13 @@
 //! form (table and replay commands) that `compare` also prints.
 //!
 //! Promise: [`document`] links the plots and timelines by the paths their own
-//! sinks write them to ([`crate::plots::Plot::path`],
+//! sinks write them to ([`crate::plots::Chart::path`],
 //! [`crate::ViolationStory::timeline_path`]), so the links hold in a report
 //! directory.
 
 use std::fmt::Write as _;
 
+use crate::plots::CHARTS;
 use crate::report::Report;
 use crate::sink::{File, RenderError, Sink};
 use crate::table::{rows, COLUMNS};
@@ -47,11 +48,9 @@ pub fn summary(report: &Report<'_>) -> String {
 /// The whole `report.md`: [`summary`], then the plots and each story with its timeline.
 pub fn document(report: &Report<'_>) -> String {
     let mut out = summary(report);
-    if !report.plots.is_empty() {
-        let _ = writeln!(out, "\n## Plots\n");
-        for plot in &report.plots {
-            let _ = writeln!(out, "![{}]({})\n", plot.title, plot.path());
-        }
+    let _ = writeln!(out, "\n## Plots\n");
+    for chart in &CHARTS {
+        let _ = writeln!(out, "![{}]({})\n", chart.title, chart.path());
     }
     if !report.stories.is_empty() {
         let _ = writeln!(out, "## What happened\n");

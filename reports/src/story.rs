@@ -13,7 +13,7 @@ use sim::check::Violation;
 use sim::history::History;
 use sim::time::SimTime;
 
-use crate::report::CellReport;
+use crate::cell::CellReport;
 use crate::{narrative, timeline};
 
 /// How one cell's first violating seed went wrong, ready for the report.

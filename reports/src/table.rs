@@ -6,7 +6,7 @@
 //! milliseconds with one decimal, `-` for unknown); the first three columns
 //! name the cell, the rest are figures. Each page only adds its own markup.
 
-use crate::report::CellReport;
+use crate::cell::CellReport;
 
 /// The comparison table's column headings.
 pub const COLUMNS: [&str; 15] = [

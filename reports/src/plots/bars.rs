@@ -6,7 +6,7 @@ use plotters::style::text_anchor::HPos;
 
 use super::draw::{bold, color, draw_legend, font, message_svg, row_label, text_style};
 use super::grid::Grid;
-use crate::report::CellReport;
+use crate::cell::CellReport;
 use crate::svg::text_width;
 
 /// Acquisitions per simulated second, per design (rows) and scenario (colour).

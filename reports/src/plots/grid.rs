@@ -1,7 +1,7 @@
 //! The rows and columns every chart shares: designs in the order they first
 //! appear, and scenarios (with the workload when cells differ in it).
 
-use crate::report::CellReport;
+use crate::cell::CellReport;
 
 /// Rows (designs) and columns (scenarios, with the workload when several are present).
 pub(super) struct Grid {

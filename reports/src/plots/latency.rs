@@ -6,7 +6,7 @@ use plotters::style::text_anchor::HPos;
 
 use super::draw::{bold, color, draw_legend, font, message_svg, row_label, text_style};
 use super::grid::Grid;
-use crate::report::CellReport;
+use crate::cell::CellReport;
 use crate::svg::text_width;
 
 /// The quantiles to draw for a cell: its profile, or the summary's p50/p99.

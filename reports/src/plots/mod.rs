@@ -36,10 +36,33 @@ pub use bars::{messages_svg, throughput_svg};
 pub use latency::{latency_svg, quantile_name};
 pub use safety::safety_matrix_svg;
 
-use crate::report::{CellReport, Report};
+use crate::cell::CellReport;
+use crate::report::Report;
 use crate::sink::{File, RenderError, Sink};
 
-/// One chart, ready to save as `<file_stem>.svg` or inline into HTML.
+/// One kind of chart: its file, its caption, and how it is drawn.
+pub struct Chart {
+    pub file_stem: &'static str,
+    pub title: &'static str,
+    pub draw: fn(&[CellReport]) -> String,
+}
+
+impl Chart {
+    /// Where the chart is saved in a report directory.
+    pub fn path(&self) -> String {
+        format!("plots/{}.svg", self.file_stem)
+    }
+}
+
+/// Every chart of a report, in the order the pages show them.
+pub const CHARTS: [Chart; 4] = [
+    Chart { file_stem: "safety", title: "Safety per design and scenario", draw: safety_matrix_svg },
+    Chart { file_stem: "throughput", title: "Throughput", draw: throughput_svg },
+    Chart { file_stem: "latency", title: "Acquire latency", draw: latency_svg },
+    Chart { file_stem: "messages", title: "Messages per acquisition", draw: messages_svg },
+];
+
+/// One chart drawn, ready to save as `<file_stem>.svg` or inline into HTML.
 #[derive(Clone, Debug)]
 pub struct Plot {
     pub file_stem: &'static str,
@@ -47,28 +70,16 @@ pub struct Plot {
     pub svg: String,
 }
 
-impl Plot {
-    /// Where the chart is saved in a report directory.
-    pub fn path(&self) -> String {
-        format!("plots/{}.svg", self.file_stem)
-    }
-}
-
-/// All charts of a report, in the order the HTML shows them.
+/// Every chart of [`CHARTS`] drawn over `cells`.
 pub fn all(cells: &[CellReport]) -> Vec<Plot> {
-    vec![
-        Plot { file_stem: "safety", title: "Safety per design and scenario", svg: safety_matrix_svg(cells) },
-        Plot { file_stem: "throughput", title: "Throughput", svg: throughput_svg(cells) },
-        Plot { file_stem: "latency", title: "Acquire latency", svg: latency_svg(cells) },
-        Plot { file_stem: "messages", title: "Messages per acquisition", svg: messages_svg(cells) },
-    ]
+    CHARTS.iter().map(|c| Plot { file_stem: c.file_stem, title: c.title, svg: (c.draw)(cells) }).collect()
 }
 
-/// The sink of `plots/`: every chart of the report, at its [`Plot::path`].
+/// The sink of `plots/`: every chart, at its [`Chart::path`].
 pub struct Plots;
 
 impl Sink for Plots {
     fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
-        Ok(report.plots.iter().map(|p| File::new(p.path(), p.svg.as_bytes())).collect())
+        Ok(CHARTS.iter().map(|c| File::new(c.path(), (c.draw)(&report.cells))).collect())
     }
 }

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::HPos;
 
 use super::draw::{bold, font, message_svg, text_style};
 use super::grid::Grid;
-use crate::report::CellReport;
+use crate::cell::CellReport;
 use crate::svg::text_width;
 use crate::wilson::{wilson, Interval};
 

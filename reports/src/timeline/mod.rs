@@ -28,8 +28,7 @@
 //!
 //! The pieces: `model` reads what to draw from the history; the window and
 //! the time format come from [`crate::window`], the fault spans from
-//! `crate::faults`; this module lays them out as SVG. [`Timelines`] is the
-//! sink that saves each story's timeline.
+//! `crate::faults`; this module lays them out as SVG.
 
 mod model;
 #[cfg(test)]
@@ -41,8 +40,6 @@ use sim::check::Violation;
 use sim::history::{EventKind, FaultKind, History};
 use sim::time::SimTime;
 
-use crate::report::Report;
-use crate::sink::{File, RenderError, Sink};
 use crate::svg::escape;
 use model::{fault_name, model, SpanKind};
 
@@ -58,20 +55,6 @@ const LANE_H: f64 = 34.0;
 const TOP: f64 = 64.0;
 const AXIS_H: f64 = 34.0;
 const LEGEND_H: f64 = 44.0;
-
-/// The sink of `timelines/`: each story's timeline, at its
-/// [`crate::ViolationStory::timeline_path`].
-pub struct Timelines;
-
-impl Sink for Timelines {
-    fn owns(&self) -> &'static [&'static str] {
-        &["timelines"]
-    }
-
-    fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
-        Ok(report.stories.iter().map(|s| File::new(s.timeline_path(), s.timeline_svg.as_bytes())).collect())
-    }
-}
 
 fn fault_fill(kind: FaultKind) -> (&'static str, f64) {
     match kind {
