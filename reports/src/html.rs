@@ -4,65 +4,25 @@
 //! scripts, no external stylesheets, fonts or images (every chart is inline
 //! SVG), so it opens from disk or an email attachment without a server. It
 //! holds the title, the note line, the comparison table (the same columns as
-//! `report.md`), the charts of [`crate::plots::all`], and for each
-//! [`ViolationStory`] its replay command, its narrative and its timeline.
+//! `report.md`, from [`crate::table`]), the report's charts
+//! ([`crate::plots::all`]), and for each [`crate::ViolationStory`] its replay
+//! command, its narrative and its timeline.
 //! All text from the caller is escaped.
 
 use std::fmt::Write as _;
 
-use sim::check::Violation;
-use sim::history::History;
-use sim::time::SimTime;
-
+use crate::plots;
+use crate::report::Report;
+use crate::sink::{File, RenderError, Sink};
 use crate::svg::escape;
-use crate::{markdown, narrative, plots, timeline, CellReport};
+use crate::table::{rows, COLUMNS};
 
-/// How one cell's first violating seed went wrong, ready for the report.
-#[derive(Clone, Debug)]
-pub struct ViolationStory {
-    /// "design / scenario / workload".
-    pub cell: String,
-    pub seed: u64,
-    /// The exact `locksim replay ...` command.
-    pub replay_command: String,
-    /// One paragraph per violation told (see [`ViolationStory::from_history`]).
-    pub sentences: Vec<String>,
-    /// A standalone SVG document (see [`crate::timeline::timeline_svg`]).
-    pub timeline_svg: String,
-}
+/// The sink of `report.html`.
+pub struct Html;
 
-impl ViolationStory {
-    /// Tell the story of one seed from its history and all its violations
-    /// (overlaps and corrupted effects together): the first exclusion overlap
-    /// and the first corrupted effect are explained, and the timeline spans
-    /// both, highlighting every violation in that window.
-    pub fn from_history(
-        cell: &CellReport,
-        seed: u64,
-        replay_command: &str,
-        history: &History,
-        violations: &[Violation],
-    ) -> ViolationStory {
-        // The first of each kind, in time order: one paragraph each.
-        let mut told: Vec<&Violation> = Vec::new();
-        let mut by_time: Vec<&Violation> = violations.iter().collect();
-        by_time.sort_by_key(|v| v.at);
-        for v in by_time {
-            if !told.iter().any(|t| t.kind == v.kind) {
-                told.push(v);
-            }
-        }
-        let window = told
-            .iter()
-            .map(|v| timeline::default_window(history, std::slice::from_ref(*v)))
-            .reduce(|(a0, a1), (b0, b1)| (a0.min(b0), a1.max(b1)));
-        ViolationStory {
-            cell: format!("{} / {} / {}", cell.algorithm, cell.scenario, cell.workload),
-            seed,
-            replay_command: replay_command.to_string(),
-            sentences: told.iter().map(|v| narrative::explain(history, v)).collect(),
-            timeline_svg: timeline::timeline_svg(history, violations, window.or(Some((SimTime::ZERO, history.end())))),
-        }
+impl Sink for Html {
+    fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
+        Ok(vec![File::new("report.html", render(report))])
     }
 }
 
@@ -80,19 +40,19 @@ section.story { border-top: 1px solid #ddd; margin-top: 2em; }
 ";
 
 /// The full report page.
-pub fn render(title: &str, note: &str, cells: &[CellReport], stories: &[ViolationStory]) -> String {
+pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
-    let title = escape(title);
+    let title = escape(&report.title);
     let _ = writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">");
     let _ = writeln!(out, "<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>");
-    let _ = writeln!(out, "<h1>{title}</h1>\n<p class=\"note\">{}</p>", escape(note));
+    let _ = writeln!(out, "<h1>{title}</h1>\n<p class=\"note\">{}</p>", escape(&report.note));
 
     let _ = writeln!(out, "<h2>Comparison</h2>\n<table>\n<thead><tr>");
-    for heading in markdown::COLUMNS {
+    for heading in COLUMNS {
         let _ = write!(out, "<th>{}</th>", escape(heading));
     }
     let _ = writeln!(out, "</tr></thead>\n<tbody>");
-    for row in markdown::rows(cells) {
+    for row in rows(&report.cells) {
         let _ = write!(out, "<tr>");
         for (i, value) in row.iter().enumerate() {
             // The first three columns name the cell; the rest are numbers.
@@ -104,7 +64,7 @@ pub fn render(title: &str, note: &str, cells: &[CellReport], stories: &[Violatio
     let _ = writeln!(out, "</tbody>\n</table>");
 
     let _ = writeln!(out, "<h2>Charts</h2>");
-    for plot in plots::all(cells) {
+    for plot in plots::all(&report.cells) {
         let _ = writeln!(
             out,
             "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
@@ -114,10 +74,10 @@ pub fn render(title: &str, note: &str, cells: &[CellReport], stories: &[Violatio
         );
     }
 
-    if !stories.is_empty() {
+    if !report.stories.is_empty() {
         let _ = writeln!(out, "<h2>How each cell first broke</h2>");
     }
-    for story in stories {
+    for story in &report.stories {
         let _ = writeln!(out, "<section class=\"story\">\n<h3>{}, seed {}</h3>", escape(&story.cell), story.seed);
         let _ = writeln!(out, "<p>Replay: <code>{}</code></p>", escape(&story.replay_command));
         for paragraph in &story.sentences {
@@ -133,6 +93,7 @@ pub fn render(title: &str, note: &str, cells: &[CellReport], stories: &[Violatio
 mod tests {
     use super::*;
     use crate::plots::tests::cell;
+    use crate::story::ViolationStory;
     use crate::timeline::tests::gc_pause_story;
 
     #[test]
@@ -141,8 +102,9 @@ mod tests {
         let mut cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
         let command = "locksim replay -a cache -s gc-pause -w inventory --seed 1";
         cells[1].first_violation = Some((1, command.into()));
-        let story = ViolationStory::from_history(&cells[1], 1, command, &history, &[violation]);
-        let page = render("locksim <comparison>", "Seeds 1..=20 & more", &cells, &[story]);
+        let story = ViolationStory::from_history(&cells[1], 1, command, history, &[violation]);
+        let report = Report::new("locksim <comparison>", "Seeds 1..=20 & more".into(), cells, vec![&story], vec![]);
+        let page = render(&report);
 
         assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
         assert!(page.contains("<h1>locksim &lt;comparison&gt;</h1>"), "title escaped");
@@ -153,31 +115,13 @@ mod tests {
         }
         assert_eq!(page.matches("http").count(), page.matches("http://www.w3.org/2000/svg").count());
         // Table: a header row and one row per cell.
-        assert_eq!(page.matches("<th>").count(), markdown::COLUMNS.len());
-        assert_eq!(page.matches("<tr>").count(), 1 + cells.len());
+        assert_eq!(page.matches("<th>").count(), COLUMNS.len());
+        assert_eq!(page.matches("<tr>").count(), 1 + report.cells.len());
         // Four charts and one timeline, inline.
         assert_eq!(page.matches("<svg").count(), 5);
         assert!(page.contains("<h3>cache / gc-pause / inventory, seed 1</h3>"));
         assert!(page.contains(&format!("<code>{command}</code>")));
         assert!(page.contains("(lost update).</p>"));
-    }
-
-    #[test]
-    fn a_story_explains_the_first_violation_of_each_kind_and_its_timeline_spans_them() {
-        let (history, lost) = gc_pause_story();
-        let overlap = Violation {
-            kind: sim::check::ViolationKind::ExclusionOverlap,
-            at: SimTime(20_899_000_000),
-            clients: vec![sim::history::NodeId(1), sim::history::NodeId(2)],
-            events: vec![3, 8],
-        };
-        let later_overlap = Violation { at: SimTime(30_000_000_000), ..overlap.clone() };
-        let c = cell("cache", "gc-pause", 1, 1);
-        let story = ViolationStory::from_history(&c, 1, "cmd", &history, &[later_overlap, lost.clone(), overlap]);
-        assert_eq!(story.sentences.len(), 2);
-        assert!(story.sentences[0].ends_with("(exclusion overlap)."), "{:?}", story.sentences);
-        assert!(story.sentences[1].ends_with("(lost update)."));
-        assert!(story.timeline_svg.contains("exclusion-overlap 20.899 s"));
-        assert!(story.timeline_svg.contains("lost-update 31.802 s"));
+        assert_eq!(Html.render(&report).unwrap(), vec![File::new("report.html", page)]);
     }
 }

@@ -1,79 +1,101 @@
 //! locksim's report sinks. They read run records, summaries, histories and
 //! violations (sim's data types) and know nothing of algorithm internals.
 //!
-//! - [`atomic`]: every file is written to a temporary name and renamed, so a
-//!   reader never sees half a file.
-//! - [`runs_csv`]: one row per seed run; [`history_csv`]: one row per event of a replayed run.
-//! - [`markdown`]: the report a reviewer pastes into a design review.
-//! - [`wilson`]: the 95% interval around "k of n seeds were unsafe".
-//! - [`plots`]: SVG charts over cells: safety matrix, throughput, acquire
-//!   latency percentiles, messages per acquisition ([`plots::all`]).
+//! One producer, several sinks: the caller gathers a comparison's results
+//! once into a [`Report`] ([`report`]), and every report file comes out of a
+//! [`Sink`] ([`sink`]) as named bytes; the report directory writes them.
+//!
+//! The data, and what renders it (none of these knows a sink):
+//! - [`report`]: the [`Report`]; [`cell`]: its [`CellReport`]s;
+//! - [`story`]: how one cell's first violating seed went wrong
+//!   ([`ViolationStory`]), with the history it was told from;
+//! - [`table`]: the comparison table, as text;
+//! - [`narrative`]: a violation's story in sentences ([`narrative::explain`]);
 //! - [`timeline`]: the SVG picture of one history around a violation
-//!   ([`timeline::timeline_svg`]).
-//! - [`narrative`]: the same story in sentences ([`narrative::explain`]).
-//! - [`html`]: `report.html`, self-contained, with all of the above inline
-//!   ([`html::render`]).
+//!   ([`timeline::timeline_svg`]); [`window`] and `faults`: where a story
+//!   starts, and a history's faults as spans;
+//! - [`wilson`]: the 95% interval around "k of n seeds were unsafe".
+//!
+//! The sinks (the data above never imports them, so no module cycle):
+//! - [`runs_csv`]: `runs.csv`, one row per seed run (the data, read back by `locksim report`);
+//! - [`plots`]: `plots/*.svg`, the charts over cells ([`plots::CHARTS`]);
+//! - [`stories`]: `timelines/*.svg` and `histories/*.csv` ([`history_csv`]) of each story;
+//! - [`markdown`]: `report.md`, the report a reviewer pastes into a design review;
+//! - [`html`]: `report.html`, self-contained, with all of the above inline.
+//!
+//! [`atomic`] writes a file to a temporary name and renames it, so a reader
+//! never sees half a file.
 
 pub mod atomic;
+pub mod cell;
+mod faults;
 pub mod history_csv;
 pub mod html;
 pub mod markdown;
 pub mod narrative;
 pub mod plots;
+pub mod report;
 pub mod runs_csv;
+pub mod sink;
+pub mod stories;
+pub mod story;
 mod svg;
+pub mod table;
 pub mod timeline;
 pub mod wilson;
+pub mod window;
 
-pub use html::ViolationStory;
+pub use cell::{CellReport, LatencyProfile};
 pub use narrative::explain;
+pub use report::Report;
+pub use sink::{File, RenderError, Sink};
+pub use story::ViolationStory;
 pub use timeline::timeline_svg;
 
-use sim::record::Summary;
-
-/// One cell of a comparison (algorithm x scenario x workload) as reports see it.
-#[derive(Clone, Debug)]
-pub struct CellReport {
-    pub algorithm: String,
-    pub scenario: String,
-    pub workload: String,
-    pub summary: Summary,
-    /// The first violating seed and the command that replays it.
-    pub first_violation: Option<(u64, String)>,
-    /// Acquire latency quantiles pooled over every seed; empty when unknown
-    /// (the latency plot then falls back to the summary's p50 and p99).
-    pub latency: LatencyProfile,
-}
-
-/// Acquire latency quantiles of one cell, for the latency plot.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LatencyProfile {
-    /// `(q, milliseconds)` pairs with `q` in `(0, 1]`, ascending; `q = 1` is the maximum.
-    pub quantiles_ms: Vec<(f64, f64)>,
-}
-
-impl LatencyProfile {
-    /// The quantiles the latency plot draws: p50, p90, p99 and the maximum.
-    pub const STANDARD: [f64; 4] = [0.5, 0.9, 0.99, 1.0];
-
-    /// Nearest-rank quantiles of a latency histogram (merged over seeds).
-    pub fn from_histogram(latencies: &sim::metrics::LatencyHistogram, qs: &[f64]) -> LatencyProfile {
-        let quantiles_ms = qs.iter().filter_map(|&q| latencies.quantile_ns(q).map(|ns| (q, ns as f64 / 1e6))).collect();
-        LatencyProfile { quantiles_ms }
-    }
-}
+/// Every file derived from the report's data, sink by sink, in the order a
+/// report directory writes them (after the data itself: [`runs_csv::RunsCsv`]).
+/// A new kind of report file is a module with one `impl Sink`, listed here.
+pub const VIEWS: &[&dyn Sink] =
+    &[&plots::Plots, &stories::Timelines, &stories::Histories, &markdown::Markdown, &html::Html];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plots::tests::cell;
+    use crate::timeline::tests::gc_pause_story;
 
     #[test]
-    fn latency_profile_uses_nearest_rank_and_reports_the_maximum() {
-        // 32 values below 32 µs are kept exactly by the histogram.
-        let h: sim::metrics::LatencyHistogram = (1..=20).rev().map(|us| us * 1_000).collect();
-        let p = LatencyProfile::from_histogram(&h, &LatencyProfile::STANDARD);
-        assert_eq!(p.quantiles_ms, vec![(0.5, 0.010), (0.9, 0.018), (0.99, 0.020), (1.0, 0.020)]);
-        let empty = sim::metrics::LatencyHistogram::default();
-        assert!(LatencyProfile::from_histogram(&empty, &LatencyProfile::STANDARD).quantiles_ms.is_empty());
+    fn the_views_name_distinct_relative_files_inside_the_directories_they_own() {
+        let (history, violation) = gc_pause_story();
+        let cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
+        let story = ViolationStory::from_history(&cells[1], 1, "cmd", history, &[violation]);
+        let report = Report::new("t", "note".into(), cells, vec![&story], vec![]);
+        let mut paths: Vec<String> = Vec::new();
+        for sink in VIEWS {
+            for file in sink.render(&report).unwrap() {
+                assert!(!file.path.starts_with('/') && !file.path.contains(".."), "{}", file.path);
+                // A file inside an owned directory must be its owner's, or a rerun would delete it.
+                let owner = VIEWS.iter().find(|s| s.owns().iter().any(|d| file.path.starts_with(&format!("{d}/"))));
+                assert!(
+                    owner.is_none_or(|o| std::ptr::addr_eq(*o, *sink)),
+                    "{} is in another sink's directory",
+                    file.path
+                );
+                assert!(!paths.contains(&file.path), "{} written twice", file.path);
+                paths.push(file.path);
+            }
+        }
+        let stem = &story.file_stem;
+        let expected = [
+            "plots/safety.svg".to_string(),
+            "plots/throughput.svg".into(),
+            "plots/latency.svg".into(),
+            "plots/messages.svg".into(),
+            format!("timelines/{stem}.svg"),
+            format!("histories/{stem}.csv"),
+            "report.md".into(),
+            "report.html".into(),
+        ];
+        assert_eq!(paths, expected);
     }
 }

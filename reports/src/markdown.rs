@@ -1,72 +1,41 @@
 //! `report.md`: the comparison table, the plots, and for each cell's first
 //! violating seed how to replay it and what happened, in sentences and as a
-//! timeline — ready to paste into a design review. [`render`] is the short
+//! timeline — ready to paste into a design review. [`summary`] is the short
 //! form (table and replay commands) that `compare` also prints.
+//!
+//! Promise: [`document`] links the plots and timelines by the paths their own
+//! sinks write them to ([`crate::plots::Chart::path`],
+//! [`crate::ViolationStory::timeline_path`]), so the links hold in a report
+//! directory.
 
 use std::fmt::Write as _;
 
-use crate::html::ViolationStory;
-use crate::CellReport;
+use crate::plots::CHARTS;
+use crate::report::Report;
+use crate::sink::{File, RenderError, Sink};
+use crate::table::{rows, COLUMNS};
 
-/// The comparison table's column headings, shared with the HTML report.
-pub const COLUMNS: [&str; 15] = [
-    "design",
-    "scenario",
-    "workload",
-    "seeds",
-    "with overlap",
-    "with corrupted effect",
-    "acquisitions / sim s",
-    "p50 acquire",
-    "p99 acquire",
-    "messages / acquisition",
-    "rejected writes",
-    "attempts / give-ups (wait per attempt)",
-    "recovery after healing p50 / max",
-    "never recovered",
-    "workload figures (mean per seed)",
-];
+/// The sink of `report.md`.
+pub struct Markdown;
 
-/// One table row per cell, as text, in [`COLUMNS`] order.
-pub fn rows(cells: &[CellReport]) -> Vec<Vec<String>> {
-    cells
-        .iter()
-        .map(|c| {
-            let s = &c.summary;
-            let share = |n: usize| format!("{:.1}% ({n})", 100.0 * n as f64 / s.seeds.max(1) as f64);
-            let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
-            vec![
-                c.algorithm.clone(),
-                c.scenario.clone(),
-                c.workload.clone(),
-                s.seeds.to_string(),
-                share(s.overlap_seeds),
-                share(s.unsafe_seeds),
-                format!("{:.1}", s.throughput),
-                ms(s.acquire_p50_ms),
-                ms(s.acquire_p99_ms),
-                s.messages_per_acquisition.map_or("-".into(), |m| format!("{m:.1}")),
-                s.writes_rejected.to_string(),
-                format!("{} / {} ({})", s.attempts, s.give_ups, ms(s.wait_per_attempt_ms)),
-                format!("{} / {}", ms(s.recovery_p50_ms), ms(s.recovery_max_ms)),
-                share(s.never_recovered),
-                s.figures.iter().map(|f| format!("{} {:.2}", f.name, f.value)).collect::<Vec<_>>().join("; "),
-            ]
-        })
-        .collect()
+impl Sink for Markdown {
+    fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
+        Ok(vec![File::new("report.md", document(report))])
+    }
 }
 
-pub fn render(title: &str, seeds_note: &str, cells: &[CellReport]) -> String {
+/// The title, the note, the table, and how to replay each cell's first violation.
+pub fn summary(report: &Report<'_>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {title}\n\n{seeds_note}\n");
+    let _ = writeln!(out, "# {}\n\n{}\n", report.title, report.note);
     let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
     let align: Vec<&str> =
         (0..COLUMNS.len()).map(|i| if i < 3 || i + 1 == COLUMNS.len() { "---" } else { "---:" }).collect();
     let _ = writeln!(out, "|{}|", align.join("|"));
-    for row in rows(cells) {
+    for row in rows(&report.cells) {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
-    let violating: Vec<_> = cells.iter().filter_map(|c| c.first_violation.as_ref().map(|v| (c, v))).collect();
+    let violating: Vec<_> = report.cells.iter().filter_map(|c| c.first_violation.as_ref().map(|v| (c, v))).collect();
     if !violating.is_empty() {
         let _ = writeln!(out, "\n## Reproducing the first violation of each cell\n");
         for (c, (seed, command)) in violating {
@@ -76,30 +45,21 @@ pub fn render(title: &str, seeds_note: &str, cells: &[CellReport]) -> String {
     out
 }
 
-/// The whole `report.md`: [`render`], then the plots (`(title, relative path)`)
-/// and each story with its timeline (`(story, relative path of its SVG)`).
-pub fn document(
-    title: &str,
-    seeds_note: &str,
-    cells: &[CellReport],
-    plots: &[(String, String)],
-    stories: &[(ViolationStory, String)],
-) -> String {
-    let mut out = render(title, seeds_note, cells);
-    if !plots.is_empty() {
-        let _ = writeln!(out, "\n## Plots\n");
-        for (title, path) in plots {
-            let _ = writeln!(out, "![{title}]({path})\n");
-        }
+/// The whole `report.md`: [`summary`], then the plots and each story with its timeline.
+pub fn document(report: &Report<'_>) -> String {
+    let mut out = summary(report);
+    let _ = writeln!(out, "\n## Plots\n");
+    for chart in &CHARTS {
+        let _ = writeln!(out, "![{}]({})\n", chart.title, chart.path());
     }
-    if !stories.is_empty() {
+    if !report.stories.is_empty() {
         let _ = writeln!(out, "## What happened\n");
-        for (story, timeline) in stories {
+        for story in &report.stories {
             let _ = writeln!(out, "### {}, seed {}\n\n`{}`\n", story.cell, story.seed, story.replay_command);
             for sentence in &story.sentences {
                 let _ = writeln!(out, "{sentence}\n");
             }
-            let _ = writeln!(out, "![timeline of seed {}]({timeline})\n", story.seed);
+            let _ = writeln!(out, "![timeline of seed {}]({})\n", story.seed, story.timeline_path());
         }
     }
     out
@@ -109,12 +69,13 @@ pub fn document(
 mod tests {
     use super::*;
     use crate::plots::tests::cell;
+    use crate::story::ViolationStory;
 
     #[test]
     fn table_has_one_row_per_cell_and_the_replay_commands() {
         let mut cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
         cells[1].first_violation = Some((4, "locksim replay -a cache -s gc-pause -w inventory --seed 4".into()));
-        let md = render("t", "note", &cells);
+        let md = summary(&Report::new("t", "note".into(), cells, vec![], vec![]));
         assert!(
             md.contains(
                 // Percentiles come from histogram bucket middles (within 3%).
@@ -135,13 +96,16 @@ mod tests {
             replay_command: "locksim replay -a cache -s gc-pause -w inventory --seed 4".into(),
             sentences: vec!["client-2 paused at 1.000 s.".into()],
             timeline_svg: String::new(),
+            history: Default::default(),
+            file_stem: "x".into(),
         };
-        let plots = vec![("Safety".to_string(), "plots/safety.svg".to_string())];
-        let md = document("t", "note", &cells, &plots, &[(story, "timelines/x.svg".into())]);
+        let report = Report::new("t", "note".into(), cells, vec![&story], vec![]);
+        let md = document(&report);
         let table = md.find("| cache |").unwrap();
-        let plot = md.find("![Safety](plots/safety.svg)").unwrap();
+        let plot = md.find("![Safety per design and scenario](plots/safety.svg)").unwrap();
         let story = md.find("### cache / gc-pause / inventory, seed 4").unwrap();
         assert!(table < plot && plot < story, "{md}");
         assert!(md.contains("client-2 paused at 1.000 s.") && md.contains("(timelines/x.svg)"));
+        assert_eq!(Markdown.render(&report).unwrap(), vec![File::new("report.md", md)]);
     }
 }

@@ -1,8 +1,26 @@
-//! `runs.csv`: one row per seed run, every metric and its trace hash.
+//! `runs.csv`: one row per seed run, every metric and its trace hash. It is
+//! the report's data: [`from_csv`] reads it back, so a report can be rebuilt,
+//! merged or resumed from it.
 
 use sim::record::RunRecord;
 
-pub fn to_csv(records: &[RunRecord]) -> Result<Vec<u8>, csv::Error> {
+use crate::report::Report;
+use crate::sink::{File, RenderError, Sink};
+
+/// Where the rows are saved in a report directory.
+pub const PATH: &str = "runs.csv";
+
+/// The sink of `runs.csv`: every row of [`Report::runs`], in order.
+pub struct RunsCsv;
+
+impl Sink for RunsCsv {
+    fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
+        let bytes = to_csv(report.runs.iter().copied()).map_err(|e| RenderError::new(PATH, e))?;
+        Ok(vec![File::new(PATH, bytes)])
+    }
+}
+
+pub fn to_csv<'a>(records: impl IntoIterator<Item = &'a RunRecord>) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in records {
         w.serialize(r)?;

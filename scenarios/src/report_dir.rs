@@ -1,19 +1,22 @@
 //! A report directory: what `compare` writes and `report` rebuilds.
 //!
-//! It holds `manifest.json` (the settings of every cell, so the report can be
-//! rebuilt, merged with other shards and resumed), `runs.csv` (one row per
-//! seed run), `report.md`, `report.html`, `plots/*.svg`, and for each cell's
-//! first violating seed `timelines/*.svg` and `histories/*.csv`. Every file
-//! is written atomically; rows are kept in cell order, then seed order, so
-//! the same runs give the same bytes however they were sharded.
+//! It holds the data — `runs.csv` (one row per seed run) and `manifest.json`
+//! (the settings of every cell, so the report can be rebuilt, merged with
+//! other shards and resumed) — and every view of it that reports' sinks
+//! render ([`reports::VIEWS`]: `plots/*.svg`, `timelines/*.svg` and
+//! `histories/*.csv` for each cell's first violating seed, `report.md`,
+//! `report.html`). This module gathers the results once ([`gather`]) and
+//! writes whatever files the sinks return; it knows none of their formats.
+//! Every file is written atomically; rows are kept in cell order, then seed
+//! order, so the same runs give the same bytes however they were sharded.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use reports::atomic::write_atomic;
-use reports::{CellReport, ViolationStory};
-use sim::history::History;
+use reports::runs_csv::RunsCsv;
+use reports::{CellReport, File, RenderError, Report, Sink, ViolationStory};
 use sim::record::RunRecord;
 use sim::runner::SeedPanic;
 
@@ -22,7 +25,7 @@ use crate::failure::Failure;
 use crate::sweep::CellResult;
 
 pub const MANIFEST: &str = "manifest.json";
-pub const RUNS: &str = "runs.csv";
+pub const RUNS: &str = reports::runs_csv::PATH;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +56,7 @@ pub struct CellOutput {
     pub report: CellReport,
     pub records: Vec<RunRecord>,
     /// The first violating seed told as a story, with its history.
-    pub story: Option<(ViolationStory, History)>,
+    pub story: Option<ViolationStory>,
 }
 
 /// Summarize a cell's records and replay its first violating seed for the story.
@@ -76,7 +79,7 @@ pub fn cell_output(experiment: &Experiment, records: Vec<RunRecord>) -> Result<C
             let run = experiment.run(seed)?;
             let violations: Vec<_> = run.verdict.overlaps.iter().chain(&run.verdict.corrupted).cloned().collect();
             let replay = experiment.replay_command(seed);
-            Some((ViolationStory::from_history(&report, seed, &replay, &run.history, &violations), run.history))
+            Some(ViolationStory::from_history(&report, seed, &replay, run.history, &violations))
         }
     };
     Ok(CellOutput { report, records: cell.records, story })
@@ -116,61 +119,70 @@ pub fn same_cell(cell: [&str; 3], r: &RunRecord) -> bool {
     cell == [r.algorithm.as_str(), r.scenario.as_str(), r.workload.as_str()]
 }
 
-/// Write the whole directory. `pending` rows (of cells not summarized yet, as
-/// when a resumed sweep is interrupted) are kept in `runs.csv`.
-pub fn write(out: &Path, manifest: &Manifest, cells: &[CellOutput], pending: &[RunRecord]) -> Result<(), Failure> {
+/// Gather what every sink reads: the cells in order, their stories, and
+/// every row; `pending` rows (of cells not summarized yet, as when a resumed
+/// sweep is interrupted) are kept in `runs.csv`.
+pub fn gather<'a>(manifest: &Manifest, cells: &'a [CellOutput], pending: &'a [RunRecord]) -> Report<'a> {
+    Report::new(
+        TITLE,
+        note(manifest, cells),
+        cells.iter().map(|c| c.report.clone()).collect(),
+        cells.iter().filter_map(|c| c.story.as_ref()).collect(),
+        cells.iter().flat_map(|c| &c.records).chain(pending).collect(),
+    )
+}
+
+/// Write the whole directory: the data first — `runs.csv`, then
+/// `manifest.json`, so a directory with a manifest always has its rows for
+/// `--resume` and `report` — then every view of [`reports::VIEWS`].
+pub fn write(out: &Path, manifest: &Manifest, report: &Report<'_>) -> Result<(), Failure> {
+    std::fs::create_dir_all(out).map_err(|e| Failure::Internal(format!("cannot create {}: {e}", out.display())))?;
+    let manifest = ManifestFile(manifest);
+    let data: [&dyn Sink; 2] = [&RunsCsv, &manifest];
+    for sink in data.into_iter().chain(reports::VIEWS.iter().copied()) {
+        write_sink(out, sink, report)?;
+    }
+    Ok(())
+}
+
+/// Render one sink, empty the subdirectories it owns, then write its files.
+fn write_sink(out: &Path, sink: &dyn Sink, report: &Report<'_>) -> Result<(), Failure> {
     let io =
         |what: &str, e: std::io::Error| Failure::Internal(format!("cannot write {what} in {}: {e}", out.display()));
-    for dir in ["plots", "timelines", "histories"] {
+    let files = sink.render(report).map_err(|RenderError { path, cause }| {
+        Failure::Internal(format!("cannot write {path} in {}: {cause}", out.display()))
+    })?;
+    for dir in sink.owns() {
         std::fs::create_dir_all(out.join(dir)).map_err(|e| io(dir, e))?;
-    }
-    let rows: Vec<RunRecord> =
-        cells.iter().flat_map(|c| c.records.iter().cloned()).chain(pending.iter().cloned()).collect();
-    let csv = reports::runs_csv::to_csv(&rows).map_err(|e| Failure::Internal(e.to_string()))?;
-    write_atomic(&out.join(RUNS), &csv).map_err(|e| io(RUNS, e))?;
-    let json = serde_json::to_string_pretty(manifest).expect("manifest serializes");
-    write_atomic(&out.join(MANIFEST), json.as_bytes()).map_err(|e| io(MANIFEST, e))?;
-
-    let reports: Vec<CellReport> = cells.iter().map(|c| c.report.clone()).collect();
-    let mut plots = Vec::new();
-    for plot in reports::plots::all(&reports) {
-        let name = format!("plots/{}.svg", plot.file_stem);
-        write_atomic(&out.join(&name), plot.svg.as_bytes()).map_err(|e| io(&name, e))?;
-        plots.push((plot.title.to_string(), name));
-    }
-    // A rerun into the same directory must not leave the last run's pictures behind.
-    for dir in ["timelines", "histories"] {
         for entry in std::fs::read_dir(out.join(dir)).map_err(|e| io(dir, e))?.flatten() {
             std::fs::remove_file(entry.path()).map_err(|e| io(dir, e))?;
         }
     }
-    let mut stories = Vec::new();
-    for c in cells {
-        let Some((story, history)) = &c.story else { continue };
-        let r = &c.report;
-        let stem = format!("{}-{}-{}-seed{}", r.algorithm, r.scenario, r.workload, story.seed)
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
-        let name = format!("timelines/{stem}.svg");
-        write_atomic(&out.join(&name), story.timeline_svg.as_bytes()).map_err(|e| io(&name, e))?;
-        let name = format!("histories/{stem}.csv");
-        let csv = reports::history_csv::to_csv(history).map_err(|e| Failure::Internal(e.to_string()))?;
-        write_atomic(&out.join(&name), &csv).map_err(|e| io(&name, e))?;
-        stories.push((story.clone(), format!("timelines/{stem}.svg")));
+    for File { path, bytes } in files {
+        let file = out.join(&path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(&path, e))?;
+        }
+        write_atomic(&file, &bytes).map_err(|e| io(&path, e))?;
     }
-    let note = note(manifest, cells);
-    let md = reports::markdown::document(TITLE, &note, &reports, &plots, &stories);
-    write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| io("report.md", e))?;
-    let stories: Vec<ViolationStory> = stories.into_iter().map(|(s, _)| s).collect();
-    let html = reports::html::render(TITLE, &note, &reports, &stories);
-    write_atomic(&out.join("report.html"), html.as_bytes()).map_err(|e| io("report.html", e))
+    Ok(())
+}
+
+/// `manifest.json`: the directory's own file (reports know no experiment settings).
+struct ManifestFile<'a>(&'a Manifest);
+
+impl Sink for ManifestFile<'_> {
+    fn render(&self, _: &Report<'_>) -> Result<Vec<File>, RenderError> {
+        let json = serde_json::to_string_pretty(self.0).expect("manifest serializes");
+        Ok(vec![File::new(MANIFEST, json)])
+    }
 }
 
 const TITLE: &str = "locksim comparison";
 
 /// Print the comparison table and replay commands, and where the report is.
-pub fn print_summary(out: &Path, manifest: &Manifest, cells: &[CellOutput]) {
-    let reports: Vec<CellReport> = cells.iter().map(|c| c.report.clone()).collect();
-    print!("{}", reports::markdown::render(TITLE, &note(manifest, cells), &reports));
+pub fn print_summary(out: &Path, report: &Report<'_>) {
+    print!("{}", reports::markdown::summary(report));
     println!("\nreport written to {} (report.md, report.html, runs.csv, plots/)", out.display());
 }
 

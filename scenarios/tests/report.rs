@@ -84,6 +84,29 @@ fn two_shards_merge_into_the_unsharded_report_and_resume_continues() {
 }
 
 #[test]
+fn a_rerun_leaves_no_stale_story_files_and_every_link_in_report_md_resolves() {
+    let dir = scratch("rerun");
+    compare(&dir, &["--seeds", "2"]);
+    for stale in ["timelines/old-seed9.svg", "histories/old-seed9.csv"] {
+        std::fs::write(dir.join(stale), "from an earlier run").unwrap();
+    }
+    compare(&dir, &["--seeds", "2"]);
+    for sub in ["timelines", "histories"] {
+        let names: Vec<String> =
+            dir.join(sub).read_dir().unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(!names.is_empty() && names.iter().all(|n| !n.starts_with("old-")), "{sub}: {names:?}");
+    }
+    // Each sink names its files and report.md links them by the same names.
+    let md = read(&dir, "report.md");
+    let links: Vec<&str> = md.split("](").skip(1).map(|rest| rest.split(')').next().unwrap()).collect();
+    assert!(links.iter().any(|l| l.starts_with("plots/")) && links.iter().any(|l| l.starts_with("timelines/")));
+    for link in links {
+        assert!(dir.join(link).is_file(), "report.md links to a missing {link}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn a_directory_that_is_not_a_report_is_refused_in_one_line() {
     let empty = scratch("empty");
     std::fs::create_dir_all(&empty).unwrap();

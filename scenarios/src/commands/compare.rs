@@ -98,7 +98,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         prior = others;
         records.extend(mine);
         cells.push(cell_output(experiment, records)?);
-        report_dir::write(&args.out, &manifest, &cells, &prior)?;
+        report_dir::write(&args.out, &manifest, &report_dir::gather(&manifest, &cells, &prior))?;
         if stop.load(Ordering::Relaxed) {
             overall.finish_and_clear();
             let rows: usize = cells.iter().map(|c| c.records.len()).sum::<usize>() + prior.len();
@@ -110,7 +110,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         }
     }
     overall.finish_and_clear();
-    report_dir::print_summary(&args.out, &manifest, &cells);
+    report_dir::print_summary(&args.out, &report_dir::gather(&manifest, &cells, &prior));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -60,7 +60,8 @@ pub fn run(args: ReportArgs) -> Result<ExitCode, Failure> {
             cells.push(cell_output(&experiment, records)?);
         }
     }
-    report_dir::write(&args.out, &manifest, &cells, &[])?;
-    report_dir::print_summary(&args.out, &manifest, &cells);
+    let report = report_dir::gather(&manifest, &cells, &[]);
+    report_dir::write(&args.out, &manifest, &report)?;
+    report_dir::print_summary(&args.out, &report);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,156 @@
+//! The timeline's tests, and the story they share with the tests of the
+//! narrative, the fault spans and the report pages ([`gc_pause_story`]).
+
+use super::*;
+use crate::plots::tests::assert_valid_svg;
+use sim::check::ViolationKind;
+use sim::history::{Event, FaultPhase, NodeId, NodeInfo, Op, Outcome, Role, WriteVerdict};
+
+const S: u64 = 1_000_000_000;
+
+pub(crate) fn node(name: &str, role: Role) -> NodeInfo {
+    NodeInfo { name: name.into(), role }
+}
+
+pub(crate) fn write(client: u32, prev: i64, value: i64, token: Option<u64>, verdict: WriteVerdict) -> EventKind {
+    EventKind::Write { client: NodeId(client), prev, value, token, version: 0, verdict, key: 0, read_version: None }
+}
+
+pub(crate) fn fault(kind: FaultKind, phase: FaultPhase, detail: &str) -> EventKind {
+    EventKind::Fault { kind, phase, detail: detail.into() }
+}
+
+/// client-1 acquires, enters, is paused 20 s; client-2 acquires and
+/// writes meanwhile; client-1 resumes and writes over it (a lost update).
+/// Nodes: 0 world, 1 client-1, 2 client-2, 3 lock-server, 4 resource.
+pub(crate) fn gc_pause_story() -> (History, Violation) {
+    use EventKind::*;
+    let events: Vec<(u64, u32, EventKind)> = vec![
+        (0, 4, ResourceInit { value: 100, registers: 1 }),
+        (10 * S, 1, Invoke { op: Op::Acquire, lock: None }),
+        (10 * S + 866_000_000, 1, Complete { op: Op::Acquire, outcome: Outcome::Ok, token: None }),
+        (10 * S + 866_000_000, 1, CsEnter { locks: vec![] }),
+        (10 * S + 867_000_000, 4, Read { client: NodeId(1), value: 100, version: 0, key: 0 }),
+        (10 * S + 870_000_000, 1, fault(FaultKind::Pause, FaultPhase::Start, "gc pause 20.931s")),
+        (20 * S, 2, Invoke { op: Op::Acquire, lock: None }),
+        (20 * S + 899_000_000, 2, Complete { op: Op::Acquire, outcome: Outcome::Ok, token: None }),
+        (20 * S + 899_000_000, 2, CsEnter { locks: vec![] }),
+        (20 * S + 901_000_000, 4, Read { client: NodeId(2), value: 100, version: 0, key: 0 }),
+        (20 * S + 905_000_000, 4, write(2, 100, 99, None, WriteVerdict::Accepted)),
+        (20 * S + 906_000_000, 2, CsExit),
+        (20 * S + 906_000_000, 2, Invoke { op: Op::Release, lock: None }),
+        (20 * S + 907_000_000, 2, Complete { op: Op::Release, outcome: Outcome::Ok, token: None }),
+        (25 * S, 3, fault(FaultKind::Crash, FaultPhase::Start, "lock-server crashes")),
+        (26 * S, 3, fault(FaultKind::Crash, FaultPhase::End, "lock-server restarts")),
+        (31 * S + 801_000_000, 1, fault(FaultKind::Pause, FaultPhase::End, "gc pause ends")),
+        (31 * S + 802_000_000, 4, write(1, 99, 99, None, WriteVerdict::Accepted)),
+        (31 * S + 803_000_000, 1, CsExit),
+        (31 * S + 803_000_000, 1, Invoke { op: Op::Release, lock: None }),
+        (40 * S, 0, End { messages: 10, server_writes: 0 }),
+    ];
+    let history = History {
+        nodes: vec![
+            node("world", Role::World),
+            node("client-1", Role::Client),
+            node("client-2", Role::Client),
+            node("lock-server", Role::Server),
+            node("resource", Role::Server),
+        ],
+        events: events.into_iter().map(|(at, n, kind)| Event { at: SimTime(at), node: NodeId(n), kind }).collect(),
+    };
+    let violation = Violation {
+        kind: ViolationKind::LostUpdate,
+        at: SimTime(31 * S + 802_000_000),
+        clients: vec![NodeId(2), NodeId(1)],
+        events: vec![10, 17],
+    };
+    (history, violation)
+}
+
+fn attr_values<'a>(svg: &'a str, element: &str, needle: &str) -> Vec<&'a str> {
+    svg.lines().filter(|l| l.starts_with(element) && l.contains(needle)).collect()
+}
+
+#[test]
+fn default_window_starts_before_the_involved_holds_and_ends_after_the_violation() {
+    let (h, v) = gc_pause_story();
+    let (from, until) = default_window(&h, std::slice::from_ref(&v));
+    // client-1's hold began at 10.866 s, before the witnessing writes.
+    assert!(from < SimTime(10 * S + 866_000_000) && from > SimTime(7 * S), "{from}");
+    assert!(until > v.at && until < SimTime(36 * S), "{until}");
+    assert_eq!(default_window(&h, &[]), (SimTime::ZERO, SimTime(40 * S)));
+}
+
+#[test]
+fn draws_lanes_holds_sections_writes_faults_and_the_violation() {
+    let (h, v) = gc_pause_story();
+    let svg = timeline_svg(&h, std::slice::from_ref(&v), None);
+    assert_valid_svg(&svg);
+    // Lanes: both clients, and the crashed lock server; the resource has no fault.
+    for name in [">client-1<", ">client-2<", ">lock-server<"] {
+        assert!(svg.contains(name), "missing lane {name}");
+    }
+    assert!(!svg.contains(">resource<"));
+    assert_eq!(attr_values(&svg, "<rect", "holds the lock").len(), 2);
+    assert_eq!(attr_values(&svg, "<rect", "in its critical section").len(), 2);
+    assert_eq!(attr_values(&svg, "<circle", "accepted").len(), 2);
+    let pause = svg.find("client-1 paused 10.870–31.801 s").expect("pause band with its times");
+    let hold = svg.find("client-1 holds the lock 10.866–31.803 s").expect("client-1's hold");
+    assert!(hold < pause, "the translucent pause band is drawn over the hold bar");
+    assert!(svg.contains(">paused 20.931 s<"), "the band says how long");
+    assert!(svg.contains("lost-update 31.802 s"), "violation label");
+    assert_eq!(svg.matches(r#"r="8""#).count(), 2, "a ring around each witnessing write");
+}
+
+#[test]
+fn writes_sit_on_the_writers_lane_and_rejections_are_crosses() {
+    let (mut h, _) = gc_pause_story();
+    h.events[17].kind = write(1, 99, 98, Some(1), WriteVerdict::StaleToken { highest: 2 });
+    let svg = timeline_svg(&h, &[], None);
+    let rejected = attr_values(&svg, "<path", "REJECTED");
+    assert_eq!(rejected.len(), 1);
+    // client-1 is lane 0: its cross is centred in the first lane.
+    let y: f64 = rejected[0].split(',').nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!((y + 4.5 - (TOP + LANE_H / 2.0)).abs() < 0.01, "{y}");
+    assert!(rejected[0].contains("write by client-1"));
+}
+
+#[test]
+fn a_crash_ends_the_critical_section_and_partitions_span_all_lanes() {
+    let (mut h, _) = gc_pause_story();
+    // client-2 crashes inside its section instead of exiting.
+    h.events[11] = Event {
+        at: SimTime(20 * S + 906_000_000),
+        node: NodeId(2),
+        kind: fault(FaultKind::Crash, FaultPhase::Start, ""),
+    };
+    h.events.insert(
+        1,
+        Event { at: SimTime(5 * S), node: NodeId(0), kind: fault(FaultKind::Partition, FaultPhase::Start, "split") },
+    );
+    let svg = timeline_svg(&h, &[], Some((SimTime::ZERO, SimTime(40 * S))));
+    assert!(svg.contains("client-2 in its critical section 20.899–20.906 s"), "{svg}");
+    let band = attr_values(&svg, "<rect", "partition 5.000–40.000 s");
+    assert_eq!(band.len(), 1);
+    assert!(band[0].contains(&format!(r#"y="{TOP}""#)) && band[0].contains(&format!(r#"height="{}""#, 3.0 * LANE_H)));
+}
+
+#[test]
+fn empty_histories_and_dangling_witnesses_still_draw() {
+    let nowhere =
+        Violation { kind: ViolationKind::Oversold, at: SimTime(5), clients: vec![NodeId(9)], events: vec![99] };
+    assert_valid_svg(&timeline_svg(&History::default(), &[], None));
+    assert_valid_svg(&timeline_svg(&History::default(), std::slice::from_ref(&nowhere), None));
+    assert!(crate::narrative::explain(&History::default(), &nowhere).ends_with("(oversold)."));
+}
+
+#[test]
+fn the_axis_is_in_seconds_with_nice_ticks() {
+    assert_eq!(nice_step(10.0, 8.0), 2.0);
+    assert_eq!(nice_step(0.3, 8.0), 0.05);
+    let (h, _) = gc_pause_story();
+    let svg = timeline_svg(&h, &[], Some((SimTime(10 * S), SimTime(20 * S))));
+    for tick in [">10<", ">12<", ">20<"] {
+        assert!(svg.contains(tick), "missing tick {tick}");
+    }
+}
