@@ -57,6 +57,8 @@ pub struct CellOutput {
     pub records: Vec<RunRecord>,
     /// The first violating seed told as a story, with its history.
     pub story: Option<ViolationStory>,
+    /// Every seed asked for ran (an interrupted sweep leaves a cell partly run).
+    pub complete: bool,
 }
 
 /// Summarize a cell's records and replay its first violating seed for the story.
@@ -82,7 +84,7 @@ pub fn cell_output(experiment: &Experiment, records: Vec<RunRecord>) -> Result<C
             Some(ViolationStory::from_history(&report, seed, &replay, run.history, &violations))
         }
     };
-    Ok(CellOutput { report, records: cell.records, story })
+    Ok(CellOutput { report, records: cell.records, story, complete: true })
 }
 
 /// Read a report directory's manifest and runs; errors are one line (bad input).
@@ -205,8 +207,13 @@ pub fn note(manifest: &Manifest, cells: &[CellOutput]) -> String {
         }
         _ => format!("durations and client counts per cell as in {MANIFEST}"),
     };
-    let partial = if cells.len() < manifest.cells.len() {
-        format!(" Partial report: {} of {} cells done.", cells.len(), manifest.cells.len())
+    let complete = cells.iter().filter(|c| c.complete).count();
+    let partly = match cells.len() - complete {
+        0 => String::new(),
+        n => format!(", {n} partly run"),
+    };
+    let partial = if complete < manifest.cells.len() {
+        format!(" Partial report: {complete} of {} cells done{partly}.", manifest.cells.len())
     } else {
         String::new()
     };

@@ -19,7 +19,7 @@ use crate::args::{spec, CompareArgs, WorkloadArgs};
 use crate::experiment::Experiment;
 use crate::failure::Failure;
 use crate::progress;
-use crate::report_dir::{self, cell_output, same_cell, Manifest};
+use crate::report_dir::{self, cell_output, same_cell, CellOutput, Manifest};
 use crate::scenario::SCENARIOS;
 use crate::sweep::sweep;
 use crate::workload::{workload, WORKLOADS};
@@ -94,10 +94,12 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
             overall.inc(1);
         })?;
         bar.finish_and_clear();
+        // An interrupted sweep leaves the cell with some of its seeds only.
+        let complete = records.len() == todo.len();
         let (mine, others): (Vec<_>, Vec<_>) = prior.into_iter().partition(|r| same_cell(experiment.cell(), r));
         prior = others;
         records.extend(mine);
-        cells.push(cell_output(experiment, records)?);
+        cells.push(CellOutput { complete, ..cell_output(experiment, records)? });
         report_dir::write(&args.out, &manifest, &report_dir::gather(&manifest, &cells, &prior))?;
         if stop.load(Ordering::Relaxed) {
             overall.finish_and_clear();
