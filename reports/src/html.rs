@@ -35,13 +35,15 @@ impl ViolationStory {
     /// Tell the story of one seed from its history and all its violations
     /// (overlaps and corrupted effects together): the first exclusion overlap
     /// and the first corrupted effect are explained, and the timeline spans
-    /// both, highlighting every violation in that window.
+    /// both, highlighting every violation in that window. `endings` tell how
+    /// the stories of the workload's kinds end ([`narrative::explain`]).
     pub fn from_history(
         cell: &CellReport,
         seed: u64,
         replay_command: &str,
         history: &History,
         violations: &[Violation],
+        endings: &[narrative::Ending],
     ) -> ViolationStory {
         // The first of each kind, in time order: one paragraph each.
         let mut told: Vec<&Violation> = Vec::new();
@@ -60,7 +62,7 @@ impl ViolationStory {
             cell: format!("{} / {} / {}", cell.algorithm, cell.scenario, cell.workload),
             seed,
             replay_command: replay_command.to_string(),
-            sentences: told.iter().map(|v| narrative::explain(history, v)).collect(),
+            sentences: told.iter().map(|v| narrative::explain(history, v, endings)).collect(),
             timeline_svg: timeline::timeline_svg(history, violations, window.or(Some((SimTime::ZERO, history.end())))),
         }
     }
@@ -132,6 +134,7 @@ pub fn render(title: &str, note: &str, cells: &[CellReport], stories: &[Violatio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::narrative::tests::LOST_UPDATE;
     use crate::plots::tests::cell;
     use crate::timeline::tests::gc_pause_story;
 
@@ -141,7 +144,7 @@ mod tests {
         let mut cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
         let command = "locksim replay -a cache -s gc-pause -w inventory --seed 1";
         cells[1].first_violation = Some((1, command.into()));
-        let story = ViolationStory::from_history(&cells[1], 1, command, &history, &[violation]);
+        let story = ViolationStory::from_history(&cells[1], 1, command, &history, &[violation], &[LOST_UPDATE]);
         let page = render("locksim <comparison>", "Seeds 1..=20 & more", &cells, &[story]);
 
         assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
@@ -166,14 +169,15 @@ mod tests {
     fn a_story_explains_the_first_violation_of_each_kind_and_its_timeline_spans_them() {
         let (history, lost) = gc_pause_story();
         let overlap = Violation {
-            kind: sim::check::ViolationKind::ExclusionOverlap,
+            kind: sim::check::EXCLUSION_OVERLAP,
             at: SimTime(20_899_000_000),
             clients: vec![sim::history::NodeId(1), sim::history::NodeId(2)],
             events: vec![3, 8],
         };
         let later_overlap = Violation { at: SimTime(30_000_000_000), ..overlap.clone() };
         let c = cell("cache", "gc-pause", 1, 1);
-        let story = ViolationStory::from_history(&c, 1, "cmd", &history, &[later_overlap, lost.clone(), overlap]);
+        let violations = [later_overlap, lost.clone(), overlap];
+        let story = ViolationStory::from_history(&c, 1, "cmd", &history, &violations, &[LOST_UPDATE]);
         assert_eq!(story.sentences.len(), 2);
         assert!(story.sentences[0].ends_with("(exclusion overlap)."), "{:?}", story.sentences);
         assert!(story.sentences[1].ends_with("(lost update)."));

@@ -557,7 +557,7 @@ pub(crate) mod tests {
             events: events.into_iter().map(|(at, n, kind)| Event { at: SimTime(at), node: NodeId(n), kind }).collect(),
         };
         let violation = Violation {
-            kind: ViolationKind::LostUpdate,
+            kind: ViolationKind::new("lost-update"),
             at: SimTime(31 * S + 802_000_000),
             clients: vec![NodeId(2), NodeId(1)],
             events: vec![10, 17],
@@ -641,11 +641,15 @@ pub(crate) mod tests {
 
     #[test]
     fn empty_histories_and_dangling_witnesses_still_draw() {
-        let nowhere =
-            Violation { kind: ViolationKind::Oversold, at: SimTime(5), clients: vec![NodeId(9)], events: vec![99] };
+        let nowhere = Violation {
+            kind: ViolationKind::new("oversold"),
+            at: SimTime(5),
+            clients: vec![NodeId(9)],
+            events: vec![99],
+        };
         assert_valid_svg(&timeline_svg(&History::default(), &[], None));
         assert_valid_svg(&timeline_svg(&History::default(), std::slice::from_ref(&nowhere), None));
-        assert!(crate::narrative::explain(&History::default(), &nowhere).ends_with("(oversold)."));
+        assert!(crate::narrative::explain(&History::default(), &nowhere, &[]).ends_with("(oversold)."));
     }
 
     #[test]

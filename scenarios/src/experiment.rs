@@ -312,7 +312,7 @@ impl Experiment {
             }
             world.finish().await
         })?;
-        let verdict = judge(&history, self.workload.checkers());
+        let verdict = judge(&history, &[self.workload.effects().check]);
         let metrics = RunMetrics::measure(&history);
         let figures = self.workload.figures(&history, &metrics);
         let trace_hash = history.trace_hash();

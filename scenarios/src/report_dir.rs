@@ -76,7 +76,9 @@ pub fn cell_output(experiment: &Experiment, records: Vec<RunRecord>) -> Result<C
             let run = experiment.run(seed)?;
             let violations: Vec<_> = run.verdict.overlaps.iter().chain(&run.verdict.corrupted).cloned().collect();
             let replay = experiment.replay_command(seed);
-            Some((ViolationStory::from_history(&report, seed, &replay, &run.history, &violations), run.history))
+            let endings = experiment.workload.effects().kinds;
+            let story = ViolationStory::from_history(&report, seed, &replay, &run.history, &violations, endings);
+            Some((story, run.history))
         }
     };
     Ok(CellOutput { report, records: cell.records, story })
