@@ -113,7 +113,7 @@ pub fn explain(history: &History, violation: &Violation, endings: &[Ending]) -> 
         .chain(endings)
         .find(|e| e.kind == violation.kind)
         .copied()
-        .unwrap_or(Ending { kind: violation.kind, ..UNTOLD });
+        .unwrap_or_else(|| untold(violation.kind));
     let name = |n: NodeId| history.node_name(n).to_string();
     let witness = |i: usize| history.events.get(i);
     let involved = &violation.clients;
@@ -322,13 +322,11 @@ fn restarted(span: &FaultSpan) -> String {
     span.until.map(|u| format!(" and restarted at {}", at(u))).unwrap_or_default()
 }
 
-/// The ending of a kind no one told the narrative about.
-const UNTOLD: Ending = Ending {
-    kind: sim::check::EXCLUSION_OVERLAP,
-    final_write: FinalWrite::None,
-    part_ends: PartEnd::AtViolation,
-    clause: |_, _, _| None,
-};
+/// The ending of a kind no one told the narrative about: every witness told
+/// in its place, then a plain clause naming the kind.
+fn untold(kind: ViolationKind) -> Ending {
+    Ending { kind, final_write: FinalWrite::None, part_ends: PartEnd::AtViolation, clause: |_, _, _| None }
+}
 
 fn overlap_clause(history: &History, v: &Violation, _: Option<usize>) -> Option<String> {
     Some(format!(
