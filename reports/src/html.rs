@@ -102,7 +102,14 @@ mod tests {
         let mut cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
         let command = "locksim replay -a cache -s gc-pause -w inventory --seed 1";
         cells[1].first_violation = Some((1, command.into()));
-        let story = ViolationStory::from_history(&cells[1], 1, command, history, &[violation]);
+        let story = ViolationStory::from_history(
+            &cells[1],
+            1,
+            command,
+            history,
+            &[violation],
+            &[crate::narrative::tests::LOST_UPDATE],
+        );
         let report = Report::new("locksim <comparison>", "Seeds 1..=20 & more".into(), cells, vec![&story], vec![]);
         let page = render(&report);
 

@@ -68,7 +68,14 @@ mod tests {
     fn the_views_name_distinct_relative_files_inside_the_directories_they_own() {
         let (history, violation) = gc_pause_story();
         let cells = vec![cell("cache", "none", 0, 0), cell("cache", "gc-pause", 7, 3)];
-        let story = ViolationStory::from_history(&cells[1], 1, "cmd", history, &[violation]);
+        let story = ViolationStory::from_history(
+            &cells[1],
+            1,
+            "cmd",
+            history,
+            &[violation],
+            &[crate::narrative::tests::LOST_UPDATE],
+        );
         let report = Report::new("t", "note".into(), cells, vec![&story], vec![]);
         let mut paths: Vec<String> = Vec::new();
         for sink in VIEWS {

@@ -39,13 +39,15 @@ impl ViolationStory {
     /// Tell the story of one seed from its history and all its violations
     /// (overlaps and corrupted effects together): the first exclusion overlap
     /// and the first corrupted effect are explained, and the timeline spans
-    /// both, highlighting every violation in that window.
+    /// both, highlighting every violation in that window. `endings` tell how
+    /// the stories of the workload's kinds end ([`narrative::explain`]).
     pub fn from_history(
         cell: &CellReport,
         seed: u64,
         replay_command: &str,
         history: History,
         violations: &[Violation],
+        endings: &[narrative::Ending],
     ) -> ViolationStory {
         // The first of each kind, in time order: one paragraph each.
         let mut told: Vec<&Violation> = Vec::new();
@@ -66,7 +68,7 @@ impl ViolationStory {
             cell: format!("{} / {} / {}", cell.algorithm, cell.scenario, cell.workload),
             seed,
             replay_command: replay_command.to_string(),
-            sentences: told.iter().map(|v| narrative::explain(&history, v)).collect(),
+            sentences: told.iter().map(|v| narrative::explain(&history, v, endings)).collect(),
             timeline_svg: timeline::timeline_svg(&history, violations, window.or(Some((SimTime::ZERO, history.end())))),
             history,
             file_stem,
@@ -87,6 +89,7 @@ impl ViolationStory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::narrative::tests::LOST_UPDATE;
     use crate::plots::tests::cell;
     use crate::timeline::tests::gc_pause_story;
 
@@ -94,14 +97,15 @@ mod tests {
     fn a_story_explains_the_first_violation_of_each_kind_and_its_timeline_spans_them() {
         let (history, lost) = gc_pause_story();
         let overlap = Violation {
-            kind: sim::check::ViolationKind::ExclusionOverlap,
+            kind: sim::check::EXCLUSION_OVERLAP,
             at: SimTime(20_899_000_000),
             clients: vec![sim::history::NodeId(1), sim::history::NodeId(2)],
             events: vec![3, 8],
         };
         let later_overlap = Violation { at: SimTime(30_000_000_000), ..overlap.clone() };
         let c = cell("cache", "gc-pause", 1, 1);
-        let story = ViolationStory::from_history(&c, 1, "cmd", history, &[later_overlap, lost.clone(), overlap]);
+        let violations = [later_overlap, lost.clone(), overlap];
+        let story = ViolationStory::from_history(&c, 1, "cmd", history, &violations, &[LOST_UPDATE]);
         assert_eq!(story.sentences.len(), 2);
         assert!(story.sentences[0].ends_with("(exclusion overlap)."), "{:?}", story.sentences);
         assert!(story.sentences[1].ends_with("(lost update)."));
@@ -114,7 +118,7 @@ mod tests {
         let (history, lost) = gc_pause_story();
         let mut c = cell("database(expiry_ms=0)", "gc-pause", 1, 1);
         c.workload = "inventory stock=3".into();
-        let story = ViolationStory::from_history(&c, 12, "cmd", history, &[lost]);
+        let story = ViolationStory::from_history(&c, 12, "cmd", history, &[lost], &[LOST_UPDATE]);
         assert_eq!(story.file_stem, "database_expiry_ms_0_-gc-pause-inventory_stock_3-seed12");
         assert_eq!(story.timeline_path(), "timelines/database_expiry_ms_0_-gc-pause-inventory_stock_3-seed12.svg");
         assert_eq!(story.history_path(), "histories/database_expiry_ms_0_-gc-pause-inventory_stock_3-seed12.csv");

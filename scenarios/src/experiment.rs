@@ -188,7 +188,14 @@ impl Experiment {
             }
             world.finish().await
         })?;
-        let verdict = judge(&history, self.workload.checkers());
+        let effects = self.workload.effects();
+        let verdict = judge(&history, &[effects.check]);
+        // Each kind found must be declared, or its story would end untold.
+        debug_assert!(
+            verdict.corrupted.iter().all(|v| effects.kinds.iter().any(|e| e.kind == v.kind)),
+            "{} reported a kind of violation its effects do not declare",
+            self.workload.name()
+        );
         let metrics = RunMetrics::measure(&history);
         let figures = self.workload.figures(&history, &metrics);
         let trace_hash = history.trace_hash();

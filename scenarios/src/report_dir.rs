@@ -81,7 +81,8 @@ pub fn cell_output(experiment: &Experiment, records: Vec<RunRecord>) -> Result<C
             let run = experiment.run(seed)?;
             let violations: Vec<_> = run.verdict.overlaps.iter().chain(&run.verdict.corrupted).cloned().collect();
             let replay = experiment.replay_command(seed);
-            Some(ViolationStory::from_history(&report, seed, &replay, run.history, &violations))
+            let endings = experiment.workload.effects().kinds;
+            Some(ViolationStory::from_history(&report, seed, &replay, run.history, &violations, endings))
         }
     };
     Ok(CellOutput { report, records: cell.records, story, complete: true })

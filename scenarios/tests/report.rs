@@ -148,7 +148,7 @@ fn ctrl_c_leaves_a_valid_partial_report_that_resume_completes() {
     let rows = read(&dir, "runs.csv").lines().count() - 1;
     assert!((40..9 * 40).contains(&rows), "{rows} rows");
     // Cells run in order: all but the interrupted one have their 40 seeds.
-    let partly = if rows % 40 == 0 { "" } else { ", 1 partly run" };
+    let partly = if rows.is_multiple_of(40) { "" } else { ", 1 partly run" };
     let expected = format!("Partial report: {} of 9 cells done{partly}.", rows / 40);
     assert!(partial.contains(&expected), "{expected} not in {partial}");
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use scenarios::experiment::{Experiment, ExperimentSpec, SeedRun};
-use sim::check::ViolationKind;
+use scenarios::workload::{cron::corrupted::TICK_RUN_TWICE, leader::corrupted::DEPOSED_LEADER_WRITE};
 use sim::deadlock::{deadlocks, DeadlockEnd};
 use sim::fault::{Fault, FaultPlan, Target, TimedFault};
 use sim::history::{EventKind, Op, Outcome};
@@ -107,7 +107,7 @@ fn a_paused_scheduler_runs_a_cron_tick_twice_without_a_tick_aware_design() {
     // ShedLock's hazard: the paused node fires tick 5 late, finds the lock free
     // (tick 5 ran and released long ago) and runs it again.
     let cache = Experiment::new(spec("cache", "cron", &[])).unwrap().run_with(1, pause_over_a_tick()).unwrap();
-    let twice: Vec<_> = cache.verdict.corrupted.iter().filter(|v| v.kind == ViolationKind::TickRunTwice).collect();
+    let twice: Vec<_> = cache.verdict.corrupted.iter().filter(|v| v.kind == TICK_RUN_TWICE).collect();
     assert_eq!(twice.len(), 1, "{:?}", cache.verdict.corrupted);
     assert_eq!(figure(&cache, "ticks run twice"), 1.0);
     assert_eq!(figure(&cache, "ticks missed"), 0.0);
@@ -164,7 +164,7 @@ fn a_leader_paused_past_its_lock_expiry_has_its_late_work_accepted_only_without_
     };
     let unfenced = Experiment::new(leader("false")).unwrap().run_with(2, long_pause()).unwrap();
     assert!(!unfenced.verdict.overlaps.is_empty(), "the paused leader still believes it leads");
-    assert!(unfenced.verdict.corrupted.iter().any(|v| v.kind == ViolationKind::DeposedLeaderWrite));
+    assert!(unfenced.verdict.corrupted.iter().any(|v| v.kind == DEPOSED_LEADER_WRITE));
     let fenced = Experiment::new(leader("true")).unwrap().run_with(2, long_pause()).unwrap();
     assert!(!fenced.verdict.overlaps.is_empty());
     assert!(fenced.verdict.corrupted.is_empty(), "{:?}", fenced.verdict.corrupted);
@@ -190,7 +190,7 @@ fn a_tenure_past_an_unrenewed_ttl_elects_a_second_leader_without_any_fault() {
     };
     let cache = Experiment::new(long_tenure("cache")).unwrap().run(0).unwrap();
     assert!(!cache.verdict.overlaps.is_empty());
-    assert!(cache.verdict.corrupted.iter().any(|v| v.kind == ViolationKind::DeposedLeaderWrite));
+    assert!(cache.verdict.corrupted.iter().any(|v| v.kind == DEPOSED_LEADER_WRITE));
     let lease = Experiment::new(long_tenure("lease-fencing")).unwrap().run(0).unwrap();
     assert!(lease.verdict.overlaps.is_empty() && lease.verdict.corrupted.is_empty());
 }

@@ -9,7 +9,8 @@
 //! - [`net`]: the message layer: loss, latency, services and calls.
 //! - [`fault`]: fault plans as data and the injector that plays them as world effects.
 //! - [`history`]: the events of a run and its stable `trace_hash`.
-//! - [`check`]: named safety properties over a history (overlaps, corrupted effects).
+//! - [`check`]: safety properties over a history: the exclusion overlap, the open
+//!   violation kinds workloads name for their corrupted effects, and the judge.
 //! - [`deadlock`]: cycles in the clients' wait-for graph, when they formed and how they ended.
 //! - [`metrics`]: throughput, latency and message counts from a history.
 //! - [`record`]: flat per-seed records and summaries for tables, JSON and CSV.

@@ -59,7 +59,7 @@ pub(crate) fn gc_pause_story() -> (History, Violation) {
         events: events.into_iter().map(|(at, n, kind)| Event { at: SimTime(at), node: NodeId(n), kind }).collect(),
     };
     let violation = Violation {
-        kind: ViolationKind::LostUpdate,
+        kind: ViolationKind::new("lost-update"),
         at: SimTime(31 * S + 802_000_000),
         clients: vec![NodeId(2), NodeId(1)],
         events: vec![10, 17],
@@ -138,10 +138,10 @@ fn a_crash_ends_the_critical_section_and_partitions_span_all_lanes() {
 #[test]
 fn empty_histories_and_dangling_witnesses_still_draw() {
     let nowhere =
-        Violation { kind: ViolationKind::Oversold, at: SimTime(5), clients: vec![NodeId(9)], events: vec![99] };
+        Violation { kind: ViolationKind::new("oversold"), at: SimTime(5), clients: vec![NodeId(9)], events: vec![99] };
     assert_valid_svg(&timeline_svg(&History::default(), &[], None));
     assert_valid_svg(&timeline_svg(&History::default(), std::slice::from_ref(&nowhere), None));
-    assert!(crate::narrative::explain(&History::default(), &nowhere).ends_with("(oversold)."));
+    assert!(crate::narrative::explain(&History::default(), &nowhere, &[]).ends_with("(oversold)."));
 }
 
 #[test]

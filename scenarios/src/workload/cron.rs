@@ -12,7 +12,7 @@
 //! ("raise last-run tick to k"), which runs it at most once by construction.
 //!
 //! The job's effect is a write of the tick number to the resource, stamped
-//! with the lock's token. Corrupted: a tick run twice ([`sim::check::CRON`]);
+//! with the lock's token. Corrupted: a tick run twice ([`corrupted`]);
 //! liveness loss: a tick never run. Figures: the share of due ticks that ran,
 //! ticks run twice, ticks missed.
 
@@ -23,14 +23,17 @@ use algorithms::lock::{AcquireMode, Client, Connector};
 use algorithms::operator::{GuardedOp, Operator};
 use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::{ResourceConfig, Update};
-use sim::check::{cron_ticks, Checker, CRON};
 use sim::history::History;
 use sim::metrics::{Figure, RunMetrics};
 use sim::world::{NodeCtx, World};
 
+use super::effect::Effects;
 use super::lock_use::WorkLock;
 use super::{deploy_clients, draw, operate_recorded, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
+use corrupted::cron_ticks;
 use sim::history::EventKind;
+
+pub mod corrupted;
 
 pub const INFO: WorkloadInfo = WorkloadInfo {
     name: "cron",
@@ -75,8 +78,8 @@ impl Workload for Cron {
         INFO.name
     }
 
-    fn checkers(&self) -> &'static [Checker] {
-        &[CRON]
+    fn effects(&self) -> &'static Effects {
+        &corrupted::EFFECTS
     }
 
     fn deploy(&self, world: &World, design: Arc<dyn Connector>) {

@@ -6,7 +6,7 @@
 //! which a pause after the check makes the write stale anyway.
 //!
 //! Corrupted: a lost update or more units sold than were in stock
-//! ([`sim::check::INVENTORY`]). Designs that are not locks run "take one
+//! ([`corrupted`]). Designs that are not locks run "take one
 //! unit if any" as one guarded operation.
 
 use std::sync::Arc;
@@ -16,13 +16,16 @@ use algorithms::lock::{AcquireMode, Client, Connector};
 use algorithms::operator::{GuardedOp, Operated, Operator};
 use algorithms::params::{ParamReader, ParamSpec};
 use algorithms::resource::{ResourceConfig, Update};
-use sim::check::{Checker, DEFAULT_LOCK, INVENTORY};
+use sim::check::DEFAULT_LOCK;
 use sim::history::{EventKind, History};
 use sim::metrics::{Figure, RunMetrics};
 use sim::world::World;
 
+use super::effect::Effects;
 use super::lock_use::WorkLock;
 use super::{deploy_clients, draw, operate_recorded, rate, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
+
+pub mod corrupted;
 
 pub const INFO: WorkloadInfo = WorkloadInfo {
     name: "inventory",
@@ -80,8 +83,8 @@ impl Workload for Inventory {
         INFO.name
     }
 
-    fn checkers(&self) -> &'static [Checker] {
-        &[INVENTORY]
+    fn effects(&self) -> &'static Effects {
+        &corrupted::EFFECTS
     }
 
     fn deploy(&self, world: &World, design: Arc<dyn Connector>) {

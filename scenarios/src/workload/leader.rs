@@ -15,7 +15,7 @@
 //! expires under a working leader and a second one is elected, faults or not.
 //!
 //! Corrupted: work accepted from a deposed leader, i.e. after another client
-//! was elected ([`sim::check::LEADER`]); two leaders believing at once is the
+//! was elected ([`corrupted`]); two leaders believing at once is the
 //! exclusion overlap. Figures: accepted work per second, the share of time
 //! with no leader (from the first election on) and the number of elections.
 
@@ -25,14 +25,16 @@ use std::time::Duration;
 use algorithms::lock::{AcquireMode, Connector};
 use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::ResourceConfig;
-use sim::check::{Checker, LEADER};
 use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId};
 use sim::metrics::{Figure, RunMetrics};
 use sim::time::SimTime;
 use sim::world::World;
 
+use super::effect::Effects;
 use super::lock_use::WorkLock;
 use super::{deploy_clients, draw, rate, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
+
+pub mod corrupted;
 
 pub const INFO: WorkloadInfo = WorkloadInfo {
     name: "leader-election",
@@ -82,8 +84,8 @@ impl Workload for LeaderElection {
         INFO.name
     }
 
-    fn checkers(&self) -> &'static [Checker] {
-        &[LEADER]
+    fn effects(&self) -> &'static Effects {
+        &corrupted::EFFECTS
     }
 
     fn deploy(&self, world: &World, design: Arc<dyn Connector>) {

@@ -1,6 +1,12 @@
 //! Workloads: the client loops that issue guarded operations (Jepsen's
-//! generator + client seam), each with the checkers that know what
-//! "corrupted" means for it and the figures that say how well it went.
+//! generator + client seam), each with what "corrupted" means for it and the
+//! figures that say how well it went.
+//!
+//! Each workload owns its corrupted effects as data, in its `corrupted`
+//! module ([`effect::Effects`]: the kinds' names, the checker, how each
+//! story ends), next to the client loop that writes what the checker reads;
+//! sim and reports know none of them. Adding a workload takes its own
+//! module(s) and one line in [`WORKLOADS`].
 //!
 //! A workload is configured once from the common settings (clients, the lock
 //! pattern) and its own parameters (`--workload-param key=value`), then
@@ -11,9 +17,11 @@
 //! the others.
 
 pub mod cron;
+pub mod effect;
 pub mod inventory;
 pub mod leader;
 pub mod lock_use;
+pub mod lost_update;
 pub mod semaphore;
 pub mod transfer;
 
@@ -25,18 +33,20 @@ use algorithms::lock::{AcquireMode, Client, Connector, Design};
 use algorithms::operator::{GuardedOp, Operated, Operator};
 use algorithms::params::{ParamReader, ParamSpec, Params};
 use algorithms::resource::{self, ResourceClient, ResourceConfig};
-use sim::check::Checker;
 use sim::clock::ClockSettings;
 use sim::history::{EventKind, History, NodeId, Op, Outcome, Role};
 use sim::metrics::{Figure, RunMetrics};
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
+use effect::Effects;
+
 /// A configured workload, ready to be deployed into any number of worlds.
 pub trait Workload: Send + Sync {
     fn name(&self) -> &'static str;
-    /// The checkers of its corrupted effects (exclusion overlap is always checked).
-    fn checkers(&self) -> &'static [Checker];
+    /// The corrupted effects it can suffer, with their checker and how
+    /// their stories end (exclusion overlap is always checked).
+    fn effects(&self) -> &'static Effects;
     /// Add the protected resource and the client nodes to `world`.
     fn deploy(&self, world: &World, design: Arc<dyn Connector>);
     /// Its own throughput and liveness figures, measured from the history

@@ -12,7 +12,7 @@
 //!
 //! The pool is the resource: a client opens a session on its permit's
 //! register (value 1, stamped with the permit's token) and closes it (value
-//! 0). Corrupted: more than N sessions open at once ([`sim::check::SEMAPHORE`];
+//! 0). Corrupted: more than N sessions open at once ([`corrupted`];
 //! a fenced pool drops a session whose permit token was superseded).
 //! Figures: pool uses per second, the most sessions ever open.
 
@@ -23,13 +23,16 @@ use std::time::Duration;
 use algorithms::lock::{AcquireMode, Connector};
 use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::{ResourceConfig, WriteRequest};
-use sim::check::{max_open_sessions, Checker, SEMAPHORE};
 use sim::history::{EventKind, History, WriteVerdict};
 use sim::metrics::{Figure, RunMetrics};
 use sim::world::World;
 
+use super::effect::Effects;
 use super::lock_use::WorkLock;
 use super::{deploy_clients, draw, rate, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
+use corrupted::{max_open_sessions, session, SessionWrite, CLOSE, OPEN};
+
+pub mod corrupted;
 
 pub const INFO: WorkloadInfo = WorkloadInfo {
     name: "semaphore",
@@ -84,8 +87,8 @@ impl Workload for Semaphore {
         INFO.name
     }
 
-    fn checkers(&self) -> &'static [Checker] {
-        &[SEMAPHORE]
+    fn effects(&self) -> &'static Effects {
+        &corrupted::EFFECTS
     }
 
     fn deploy(&self, world: &World, design: Arc<dyn Connector>) {
@@ -99,11 +102,8 @@ impl Workload for Semaphore {
     }
 
     fn figures(&self, history: &History, _metrics: &RunMetrics) -> Vec<Figure> {
-        let uses = history
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Write { value: 1, verdict: WriteVerdict::Accepted, .. }))
-            .count() as u64;
+        let uses = history.events.iter().filter(|e| matches!(session(&e.kind), Some(SessionWrite::Open { .. }))).count()
+            as u64;
         vec![Figure::new("uses/s", rate(uses, history)), Figure::new("max open", max_open_sessions(history) as f64)]
     }
 }
@@ -119,13 +119,13 @@ impl Semaphore {
             };
             let key = p as u32;
             ctx.record(EventKind::CsEnter { locks: vec![permits[p].name().to_string()] });
-            let open = WriteRequest { key, value: 1, token, ..WriteRequest::default() };
+            let open = WriteRequest { key, value: OPEN, token, ..WriteRequest::default() };
             // An open whose reply was lost may have been accepted: use it and close it all the same.
             if let Ok(WriteVerdict::Accepted) | Err(_) = resource.send(open).await {
                 ctx.sleep(draw(&mut rng, self.hold)).await;
                 // Keep the permit until the pool has the close: releasing it with
                 // the session still open would let the pool be over-used.
-                while resource.send(WriteRequest { value: 0, ..open }).await.is_err() {}
+                while resource.send(WriteRequest { value: CLOSE, ..open }).await.is_err() {}
             }
             ctx.record(EventKind::CsExit);
             permits[p].release(&ctx).await;

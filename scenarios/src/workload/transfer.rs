@@ -10,7 +10,7 @@
 //! the first and retries after an exponentially growing, fully jittered
 //! backoff: timeouts break deadlocks at the price of retries.
 //!
-//! Corrupted: a lost update on an account ([`sim::check::TRANSFER`]).
+//! Corrupted: a lost update on an account ([`corrupted`]).
 //! Deadlocks are found by the wait-for-graph checker ([`sim::deadlock`]).
 //! Figures: transfers per second, deadlocks, deadlocks never broken, retries.
 
@@ -21,14 +21,16 @@ use std::time::Duration;
 use algorithms::lock::{AcquireMode, Connector};
 use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::{ResourceConfig, WriteRequest};
-use sim::check::{Checker, TRANSFER};
 use sim::deadlock::{deadlocks, DeadlockEnd};
 use sim::history::{EventKind, History};
 use sim::metrics::{Figure, RunMetrics};
 use sim::world::World;
 
+use super::effect::Effects;
 use super::lock_use::WorkLock;
 use super::{deploy_clients, draw, rate, ClientEnv, Common, Pattern, Workload, WorkloadInfo};
+
+pub mod corrupted;
 
 pub const INFO: WorkloadInfo = WorkloadInfo {
     name: "transfer",
@@ -79,8 +81,8 @@ impl Workload for Transfer {
         INFO.name
     }
 
-    fn checkers(&self) -> &'static [Checker] {
-        &[TRANSFER]
+    fn effects(&self) -> &'static Effects {
+        &corrupted::EFFECTS
     }
 
     fn deploy(&self, world: &World, design: Arc<dyn Connector>) {

@@ -1,70 +1,63 @@
-//! Checkers: named properties over a history (DESIGN.md, contract 4).
+//! Checkers: named properties over a history (docs/ARCHITECTURE.md, "Contracts").
 //!
 //! Each checker reads only the history and returns the violations it found,
 //! each with the events that witness it. Safety has two levels:
 //! - *exclusion overlap*: two clients inside their critical sections on the
-//!   same lock at the same global instant, as each believed;
+//!   same lock at the same global instant, as each believed
+//!   ([`exclusion_overlaps`], the one checker defined here);
 //! - *corrupted effect*: the protected resource accepted a write that mutual
-//!   exclusion should have prevented. Each workload has its own effect
-//!   checker, in its own module:
-//!   - [`inventory`]: lost decrements and sales beyond the stock;
-//!   - [`leader`]: work of a deposed (or never elected) leader accepted;
-//!   - [`cron`]: a scheduled tick run more than once;
-//!   - [`semaphore`]: more sessions open on the pool than it has permits;
-//!   - [`transfer`]: a write based on a version another write had replaced.
+//!   exclusion should have prevented. What that means depends on the
+//!   workload, so each workload brings its own checker and names its own
+//!   kinds of violation ([`ViolationKind`] is open); [`judge`] runs them.
+//!
+//! [`fixture`] builds small histories by hand for checkers' tests, here and
+//! wherever workloads define their checkers.
 //!
 //! Promises: every checker is a pure function of the history, deterministic,
 //! and roughly linear in its length (histories run to ~100k events).
 
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 
 use crate::history::{EventKind, FaultKind, FaultPhase, History, NodeId};
 use crate::time::SimTime;
 
-pub mod cron;
-pub mod inventory;
-pub mod leader;
-pub mod semaphore;
-pub mod transfer;
+pub mod fixture;
 
-pub use cron::{cron_ticks, CronTicks, CRON};
-pub use inventory::{inventory_effects, INVENTORY};
-pub use leader::LEADER;
-pub use semaphore::{max_open_sessions, SEMAPHORE};
-pub use transfer::TRANSFER;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ViolationKind {
-    /// Two clients inside their critical sections on the same lock at once.
-    ExclusionOverlap,
-    /// An accepted write overwrote another accepted write it had not seen.
-    LostUpdate,
-    /// More units were sold than the stock held.
-    Oversold,
-    /// The resource accepted work from a leader after another client was
-    /// elected (or from a client that was never elected).
-    DeposedLeaderWrite,
-    /// A scheduled tick ran more than once.
-    TickRunTwice,
-    /// More sessions were open on the pool than it has permits.
-    OverPermits,
-}
+/// What a violation is, by name (kebab-case, as reports and JSON show it).
+///
+/// Open: sim names only [`EXCLUSION_OVERLAP`]; each workload names the kinds
+/// of corrupted effect its checker reports. Two kinds are equal when their
+/// names are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ViolationKind(&'static str);
 
 impl ViolationKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ViolationKind::ExclusionOverlap => "exclusion-overlap",
-            ViolationKind::LostUpdate => "lost-update",
-            ViolationKind::Oversold => "oversold",
-            ViolationKind::DeposedLeaderWrite => "deposed-leader-write",
-            ViolationKind::TickRunTwice => "tick-run-twice",
-            ViolationKind::OverPermits => "over-permits",
-        }
+    pub const fn new(name: &'static str) -> ViolationKind {
+        ViolationKind(name)
+    }
+
+    pub const fn name(self) -> &'static str {
+        self.0
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+impl std::fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// Serialized as its name alone, e.g. `"exclusion-overlap"`.
+impl Serialize for ViolationKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+/// Two clients inside their critical sections on the same lock at once.
+pub const EXCLUSION_OVERLAP: ViolationKind = ViolationKind::new("exclusion-overlap");
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Violation {
     pub kind: ViolationKind,
     /// When the violation happened (global simulated time).
@@ -76,25 +69,20 @@ pub struct Violation {
 }
 
 /// The two safety levels of one run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Verdict {
     pub overlaps: Vec<Violation>,
     pub corrupted: Vec<Violation>,
 }
 
-/// A named property over a history.
-pub struct Checker {
-    pub name: &'static str,
-    pub check: fn(&History) -> Vec<Violation>,
-}
+/// A property over a history: the violations it finds, in the order found.
+pub type Check = fn(&History) -> Vec<Violation>;
 
-pub const EXCLUSION: Checker = Checker { name: "exclusion-overlap", check: exclusion_overlaps };
-
-/// Run the overlap checker and the workload's effect checkers.
-pub fn judge(history: &History, effects: &[Checker]) -> Verdict {
+/// Run the overlap checker, then the workload's effect checkers in order.
+pub fn judge(history: &History, effects: &[Check]) -> Verdict {
     Verdict {
-        overlaps: (EXCLUSION.check)(history),
-        corrupted: effects.iter().flat_map(|c| (c.check)(history)).collect(),
+        overlaps: exclusion_overlaps(history),
+        corrupted: effects.iter().flat_map(|check| check(history)).collect(),
     }
 }
 
@@ -162,7 +150,7 @@ pub fn exclusion_overlaps(history: &History) -> Vec<Violation> {
         for &s in &overlapping {
             let earlier = &stays[s];
             violations.push(Violation {
-                kind: ViolationKind::ExclusionOverlap,
+                kind: EXCLUSION_OVERLAP,
                 at: later.from,
                 clients: vec![earlier.client, later.client],
                 events: vec![earlier.enter, later.enter],
@@ -170,72 +158,6 @@ pub fn exclusion_overlaps(history: &History) -> Vec<Violation> {
         }
     }
     violations
-}
-
-/// Hand-built histories for the checkers' tests.
-#[cfg(test)]
-pub(crate) mod fixture {
-    use crate::history::{Event, EventKind, History, NodeId, NodeInfo, Role, WriteVerdict};
-    use crate::time::SimTime;
-
-    /// Node 0 is the world, nodes 1..=clients are `client-0`.., the last is the resource.
-    pub fn history_of(clients: u32, events: Vec<(u64, u32, EventKind)>) -> History {
-        let mut nodes = vec![NodeInfo { name: "world".into(), role: Role::World }];
-        nodes.extend((0..clients).map(|c| NodeInfo { name: format!("client-{c}"), role: Role::Client }));
-        nodes.push(NodeInfo { name: "resource".into(), role: Role::Resource });
-        History {
-            nodes,
-            events: events
-                .into_iter()
-                .map(|(at, node, kind)| Event { at: SimTime(at), node: NodeId(node), kind })
-                .collect(),
-        }
-    }
-
-    /// Two clients (nodes 1 and 2); the resource is node 3.
-    pub fn history(events: Vec<(u64, u32, EventKind)>) -> History {
-        history_of(2, events)
-    }
-
-    /// An accepted write by `client` to register `key` that left it at `version`.
-    pub fn accepted(client: u32, key: u32, value: i64, token: Option<u64>, version: u64) -> EventKind {
-        EventKind::Write {
-            client: NodeId(client),
-            prev: 0,
-            value,
-            token,
-            version,
-            verdict: WriteVerdict::Accepted,
-            key,
-            read_version: None,
-        }
-    }
-
-    /// The same write, rejected for a stale token.
-    pub fn rejected(client: u32, key: u32, value: i64, token: Option<u64>, version: u64) -> EventKind {
-        EventKind::Write {
-            client: NodeId(client),
-            prev: 0,
-            value,
-            token,
-            version,
-            verdict: WriteVerdict::StaleToken { highest: u64::MAX },
-            key,
-            read_version: None,
-        }
-    }
-
-    pub fn enter(locks: &[&str]) -> EventKind {
-        EventKind::CsEnter { locks: locks.iter().map(|l| l.to_string()).collect() }
-    }
-
-    pub fn crash() -> EventKind {
-        EventKind::Fault {
-            kind: crate::history::FaultKind::Crash,
-            phase: crate::history::FaultPhase::Start,
-            detail: String::new(),
-        }
-    }
 }
 
 #[cfg(test)]

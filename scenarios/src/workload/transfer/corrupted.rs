@@ -1,11 +1,11 @@
-//! The transfer workload: clients move money between accounts, each account a
-//! register, each write saying which version of the register it was based on
-//! (`read_version`).
+//! What the transfer can suffer: clients move money between accounts, each
+//! account a register, each write saying which version of the register it
+//! was based on (`read_version`).
 //!
 //! Checks: no accepted write overwrote an update its writer had not seen. An
 //! accepted write of register `k` that left it at version `v` replaced version
 //! `v - 1`; if it was based on another version, the writes in between were
-//! lost (a lost update).
+//! lost (a [`LOST_UPDATE`], told as every lost update is).
 //!
 //! Promises: one violation per such write, at its time, with clients = [the
 //! writer of the latest earlier accepted write on the same register (when
@@ -14,10 +14,13 @@
 
 use std::collections::HashMap;
 
-use super::{Checker, Violation, ViolationKind};
-use crate::history::{EventKind, History, NodeId, WriteVerdict};
+use sim::check::Violation;
+use sim::history::{EventKind, History, NodeId, WriteVerdict};
 
-pub const TRANSFER: Checker = Checker { name: "transfer-lost-update", check: transfer_lost_updates };
+use super::super::effect::Effects;
+use super::super::lost_update::{self, LOST_UPDATE};
+
+pub const EFFECTS: Effects = Effects { check: transfer_lost_updates, kinds: &[lost_update::ENDING] };
 
 /// Accepted writes based on a version that was no longer the register's latest.
 pub fn transfer_lost_updates(history: &History) -> Vec<Violation> {
@@ -39,7 +42,7 @@ pub fn transfer_lost_updates(history: &History) -> Vec<Violation> {
                 clients.insert(0, other);
                 events.insert(0, w);
             }
-            violations.push(Violation { kind: ViolationKind::LostUpdate, at: e.at, clients, events });
+            violations.push(Violation { kind: LOST_UPDATE, at: e.at, clients, events });
         }
     }
     violations
@@ -47,9 +50,9 @@ pub fn transfer_lost_updates(history: &History) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{accepted, history, rejected};
     use super::*;
-    use crate::time::SimTime;
+    use sim::check::fixture::{accepted, history, rejected};
+    use sim::time::SimTime;
 
     /// An accepted write of `key` that left it at `version`, based on `read`.
     fn based_on(client: u32, key: u32, version: u64, read: u64) -> EventKind {
@@ -77,7 +80,7 @@ mod tests {
         let h = history(vec![(1, 3, based_on(1, 0, 1, 0)), (2, 3, based_on(2, 1, 1, 0)), (3, 3, based_on(2, 0, 2, 0))]);
         let v = transfer_lost_updates(&h);
         assert_eq!(v.len(), 1);
-        assert_eq!(v[0].kind, ViolationKind::LostUpdate);
+        assert_eq!(v[0].kind, LOST_UPDATE);
         assert_eq!(v[0].at, SimTime(3));
         assert_eq!(v[0].clients, vec![NodeId(1), NodeId(2)]);
         assert_eq!(v[0].events, vec![0, 2]);

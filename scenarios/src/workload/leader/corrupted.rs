@@ -1,6 +1,6 @@
-//! The leader-election workload: a client that is elected records `CsEnter`
-//! (its term starts) and does its work as accepted writes to the resource (on
-//! any register).
+//! What leader election can suffer: a client that is elected records
+//! `CsEnter` (its term starts) and does its work as accepted writes to the
+//! resource, on any register ([`work`]).
 //!
 //! Checks: the resource accepted no work from a deposed leader. An accepted
 //! write by client `c` at time `t` is a violation when another client entered
@@ -15,14 +15,38 @@
 //! a term here: only a newer election deposes. Times are compared, so a rival
 //! elected at the very instant `c`'s term started does not depose it, and one
 //! elected at the write's instant (even if recorded just after it) does.
+//! The story ends with the accepted work and who had been elected since.
 
 use std::collections::HashMap;
 
-use super::{Checker, Violation, ViolationKind};
-use crate::history::{EventKind, History, NodeId, WriteVerdict};
-use crate::time::SimTime;
+use sim::check::{Violation, ViolationKind};
+use sim::history::{EventKind, History, NodeId, WriteVerdict};
+use sim::time::SimTime;
 
-pub const LEADER: Checker = Checker { name: "deposed-leader-write", check: deposed_leader_writes };
+use super::super::effect::{at, earlier_witness, event, token, Effects, Ending, FinalWrite, PartEnd};
+
+/// The resource accepted work from a leader after another client was
+/// elected (or from a client that was never elected).
+pub const DEPOSED_LEADER_WRITE: ViolationKind = ViolationKind::new("deposed-leader-write");
+
+pub const EFFECTS: Effects = Effects {
+    check: deposed_leader_writes,
+    kinds: &[Ending {
+        kind: DEPOSED_LEADER_WRITE,
+        final_write: FinalWrite::LastWitness,
+        part_ends: PartEnd::AtViolation,
+        clause: ending,
+    }],
+};
+
+/// A unit of a leader's work, if `kind` is one: every accepted write is,
+/// and its token is the writer's term where the design issues one.
+pub fn work(kind: &EventKind) -> Option<(NodeId, Option<u64>)> {
+    match *kind {
+        EventKind::Write { client, token, verdict: WriteVerdict::Accepted, .. } => Some((client, token)),
+        _ => None,
+    }
+}
 
 /// Accepted writes by a client that had been deposed or was never elected.
 pub fn deposed_leader_writes(history: &History) -> Vec<Violation> {
@@ -37,44 +61,50 @@ pub fn deposed_leader_writes(history: &History) -> Vec<Violation> {
     let mut term_start: HashMap<NodeId, SimTime> = HashMap::new();
     let mut violations = Vec::new();
     for (i, e) in history.events.iter().enumerate() {
-        match &e.kind {
-            EventKind::CsEnter { .. } => {
-                term_start.insert(e.node, e.at);
-            }
-            EventKind::Write { client, verdict: WriteVerdict::Accepted, .. } => {
-                let Some(&start) = term_start.get(client) else {
-                    violations.push(Violation {
-                        kind: ViolationKind::DeposedLeaderWrite,
-                        at: e.at,
-                        clients: vec![*client],
-                        events: vec![i],
-                    });
-                    continue;
-                };
-                let first_after = elections.partition_point(|&(at, _, _)| at <= start);
-                let rival = elections[first_after..]
-                    .iter()
-                    .take_while(|&&(at, _, _)| at <= e.at)
-                    .find(|&&(_, _, node)| node != *client);
-                if let Some(&(_, enter, other)) = rival {
-                    violations.push(Violation {
-                        kind: ViolationKind::DeposedLeaderWrite,
-                        at: e.at,
-                        clients: vec![other, *client],
-                        events: vec![enter, i],
-                    });
-                }
-            }
-            _ => {}
+        if let EventKind::CsEnter { .. } = e.kind {
+            term_start.insert(e.node, e.at);
+            continue;
+        }
+        let Some((client, _)) = work(&e.kind) else { continue };
+        let Some(&start) = term_start.get(&client) else {
+            violations.push(Violation { kind: DEPOSED_LEADER_WRITE, at: e.at, clients: vec![client], events: vec![i] });
+            continue;
+        };
+        let first_after = elections.partition_point(|&(at, _, _)| at <= start);
+        let rival =
+            elections[first_after..].iter().take_while(|&&(at, _, _)| at <= e.at).find(|&&(_, _, node)| node != client);
+        if let Some(&(_, enter, other)) = rival {
+            violations.push(Violation {
+                kind: DEPOSED_LEADER_WRITE,
+                at: e.at,
+                clients: vec![other, client],
+                events: vec![enter, i],
+            });
         }
     }
     violations
 }
 
+/// "… the resource accepted work from client-0 (token 3) although client-1 had been elected at 4.000 s …".
+fn ending(history: &History, v: &Violation, final_write: Option<usize>) -> Option<String> {
+    let Some(EventKind::Write { client, token: t, .. }) = event(history, final_write).map(|e| &e.kind) else {
+        return None;
+    };
+    let since = earlier_witness(history, v, final_write)
+        .map(|e| format!(" although {} had been elected at {}", history.node_name(e.node), at(e.at)))
+        .unwrap_or_default();
+    Some(format!(
+        "at {} the resource accepted work from {}{}{since} (work from a deposed leader)",
+        at(v.at),
+        history.node_name(*client),
+        token(*t)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{accepted, enter, history, rejected};
     use super::*;
+    use sim::check::fixture::{accepted, enter, history, rejected};
 
     #[test]
     fn a_leader_writing_during_its_term_is_fine() {
@@ -101,7 +131,7 @@ mod tests {
         ]);
         let v = deposed_leader_writes(&h);
         assert_eq!(v.len(), 1);
-        assert_eq!(v[0].kind, ViolationKind::DeposedLeaderWrite);
+        assert_eq!(v[0].kind, DEPOSED_LEADER_WRITE);
         assert_eq!(v[0].at, SimTime(4));
         assert_eq!(v[0].clients, vec![NodeId(2), NodeId(1)]);
         assert_eq!(v[0].events, vec![1, 3]);
@@ -134,5 +164,20 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].clients, vec![NodeId(2)]);
         assert_eq!(v[0].events, vec![1]);
+    }
+
+    #[test]
+    fn the_story_ends_with_the_accepted_work_and_the_rival_elected_since() {
+        let h =
+            history(vec![(1, 1, enter(&[])), (2, 2, enter(&[])), (4_000_000_000, 3, accepted(1, 2, 2, Some(1), 2))]);
+        let v = deposed_leader_writes(&h);
+        let told = reports::explain(&h, &v[0], EFFECTS.kinds);
+        assert!(
+            told.ends_with(
+                "at 4.000 s the resource accepted work from client-0 (token 1) although client-1 had been \
+                 elected at 0.000 s (work from a deposed leader)."
+            ),
+            "{told}"
+        );
     }
 }

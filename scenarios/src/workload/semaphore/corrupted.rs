@@ -1,7 +1,8 @@
-//! The semaphore workload: a pool resource with N permits (`registers` of its
-//! `ResourceInit`) that clients use through sessions. A client holding permit
-//! `p` opens a session with an accepted write of 1 to register `p` and closes
-//! it with an accepted write of 0 there.
+//! What the semaphore can suffer: a pool resource with N permits
+//! (`registers` of its `ResourceInit`) that clients use through sessions. A
+//! client holding permit `p` opens a session with an accepted write of 1 to
+//! register `p` and closes it with an accepted write of 0 there ([`OPEN`],
+//! [`CLOSE`]; [`session`] is the one place that reads them back).
 //!
 //! Checks: at no time are more than N sessions open on the pool. A session
 //! closes at its client's closing write, at its client's crash, or when the
@@ -11,18 +12,60 @@
 //!
 //! Promises: one violation per accepted open that leaves more than N sessions
 //! open, at its time, with clients = the clients with open sessions and
-//! events = the opening writes of those sessions, both in event order. A
-//! client holds one session at a time: its next open replaces its earlier
-//! session on any register (the close may have been lost on the way). Without
-//! a `ResourceInit` the bound is unknown and nothing is reported;
-//! [`max_open_sessions`] still counts.
+//! events = the opening writes of those sessions, both in event order (the
+//! offending open last). A client holds one session at a time: its next open
+//! replaces its earlier session on any register (the close may have been
+//! lost on the way). Without a `ResourceInit` the bound is unknown and
+//! nothing is reported; [`max_open_sessions`] still counts. The story ends
+//! with the offending open and how many sessions were open.
 
 use std::collections::BTreeMap;
 
-use super::{Checker, Violation, ViolationKind};
-use crate::history::{EventKind, FaultKind, FaultPhase, History, NodeId, WriteVerdict};
+use sim::check::{Violation, ViolationKind};
+use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId, WriteVerdict};
 
-pub const SEMAPHORE: Checker = Checker { name: "over-permits", check: over_permits };
+use super::super::effect::{at, event, Effects, Ending, FinalWrite, PartEnd};
+
+/// More sessions were open on the pool than it has permits.
+pub const OVER_PERMITS: ViolationKind = ViolationKind::new("over-permits");
+
+pub const EFFECTS: Effects = Effects {
+    check: over_permits,
+    kinds: &[Ending {
+        kind: OVER_PERMITS,
+        final_write: FinalWrite::LastWitness,
+        part_ends: PartEnd::AtViolation,
+        clause: ending,
+    }],
+};
+
+/// The value a client writes to its permit's register to open a session.
+pub const OPEN: i64 = 1;
+/// The value it writes there to close it.
+pub const CLOSE: i64 = 0;
+
+/// What a write to the pool did to a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionWrite {
+    /// `client` opened a session on `permit`, stamped with its permit's token.
+    Open { client: NodeId, permit: u32, token: Option<u64> },
+    /// `client` closed its session on `permit`.
+    Close { client: NodeId, permit: u32 },
+}
+
+/// The session change `kind` records, if any: accepted writes of [`OPEN`]
+/// open, of [`CLOSE`] close; rejected writes change nothing.
+pub fn session(kind: &EventKind) -> Option<SessionWrite> {
+    match *kind {
+        EventKind::Write { client, value: OPEN, token, verdict: WriteVerdict::Accepted, key, .. } => {
+            Some(SessionWrite::Open { client, permit: key, token })
+        }
+        EventKind::Write { client, value: CLOSE, verdict: WriteVerdict::Accepted, key, .. } => {
+            Some(SessionWrite::Close { client, permit: key })
+        }
+        _ => None,
+    }
+}
 
 /// An open session on one register.
 struct Session {
@@ -39,18 +82,18 @@ fn replay(history: &History) -> (Vec<Violation>, u64) {
     let mut most = 0u64;
     let mut violations = Vec::new();
     for (i, e) in history.events.iter().enumerate() {
-        match e.kind {
-            EventKind::ResourceInit { registers, .. } => {
-                permits = Some(u64::from(registers));
+        match (&e.kind, session(&e.kind)) {
+            (EventKind::ResourceInit { registers, .. }, _) => {
+                permits = Some(u64::from(*registers));
                 open.clear(); // the pool lost its state: no session survives
             }
-            EventKind::Write { client, value: 1, token, verdict: WriteVerdict::Accepted, key, .. } => {
+            (_, Some(SessionWrite::Open { client, permit, token })) => {
                 // A client uses one session at a time: opening replaces its
                 // earlier one wherever it was (its close may have been lost).
                 for sessions in open.values_mut() {
                     sessions.retain(|s| s.client != client);
                 }
-                let sessions = open.entry(key).or_default();
+                let sessions = open.entry(permit).or_default();
                 if let Some(t) = token {
                     sessions.retain(|s| s.token.is_none_or(|old| old >= t));
                 }
@@ -67,19 +110,19 @@ fn replay(history: &History) -> (Vec<Violation>, u64) {
                         }
                     }
                     violations.push(Violation {
-                        kind: ViolationKind::OverPermits,
+                        kind: OVER_PERMITS,
                         at: e.at,
                         clients,
                         events: opens.into_iter().map(|(s, _)| s).collect(),
                     });
                 }
             }
-            EventKind::Write { client, value: 0, verdict: WriteVerdict::Accepted, key, .. } => {
-                if let Some(sessions) = open.get_mut(&key) {
+            (_, Some(SessionWrite::Close { client, permit })) => {
+                if let Some(sessions) = open.get_mut(&permit) {
                     sessions.retain(|s| s.client != client);
                 }
             }
-            EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. } => {
+            (EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. }, _) => {
                 for sessions in open.values_mut() {
                     sessions.retain(|s| s.client != e.node);
                 }
@@ -100,11 +143,24 @@ pub fn max_open_sessions(history: &History) -> u64 {
     replay(history).1
 }
 
+/// "… the pool accepted client-2's session on permit 0: 3 sessions open at once (over permits)".
+fn ending(history: &History, v: &Violation, final_write: Option<usize>) -> Option<String> {
+    let Some(SessionWrite::Open { client, permit, .. }) = session(&event(history, final_write)?.kind) else {
+        return None;
+    };
+    Some(format!(
+        "at {} the pool accepted {}'s session on permit {permit}: {} sessions open at once (over permits)",
+        at(v.at),
+        history.node_name(client),
+        v.clients.len()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{accepted, crash, history_of, rejected};
     use super::*;
-    use crate::time::SimTime;
+    use sim::check::fixture::{accepted, crash, history_of, rejected};
+    use sim::time::SimTime;
 
     fn init(permits: u32) -> EventKind {
         EventKind::ResourceInit { value: 0, registers: permits }
@@ -142,7 +198,7 @@ mod tests {
         );
         let v = over_permits(&h);
         assert_eq!(v.len(), 2);
-        assert_eq!(v[0].kind, ViolationKind::OverPermits);
+        assert_eq!(v[0].kind, OVER_PERMITS);
         assert_eq!(v[0].at, SimTime(3));
         assert_eq!(v[0].clients, vec![NodeId(1), NodeId(2), NodeId(3)]);
         assert_eq!(v[0].events, vec![1, 2, 3]);
@@ -150,6 +206,13 @@ mod tests {
         assert_eq!(v[1].clients, vec![NodeId(1), NodeId(3), NodeId(2)]);
         assert_eq!(v[1].events, vec![1, 3, 5]);
         assert_eq!(max_open_sessions(&h), 3);
+        let told = reports::explain(&h, &v[1], EFFECTS.kinds);
+        assert!(
+            told.ends_with(
+                "at 0.000 s the pool accepted client-1's session on permit 1: 3 sessions open at once (over permits)."
+            ),
+            "{told}"
+        );
     }
 
     #[test]
