@@ -55,7 +55,7 @@ pub(crate) fn fault_spans(history: &History) -> Vec<FaultSpan> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::tests::{fault, gc_pause_story};
+    use crate::fixture::{fault, gc_pause_story};
     use sim::history::Event;
 
     #[test]

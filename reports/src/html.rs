@@ -92,9 +92,9 @@ pub fn render(report: &Report<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::gc_pause_story;
     use crate::plots::tests::cell;
     use crate::story::ViolationStory;
-    use crate::timeline::tests::gc_pause_story;
 
     #[test]
     fn the_page_is_self_contained_and_holds_table_charts_and_stories() {

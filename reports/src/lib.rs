@@ -29,6 +29,7 @@
 pub mod atomic;
 pub mod cell;
 mod faults;
+pub mod fixture;
 pub mod history_csv;
 pub mod html;
 pub mod markdown;
@@ -61,8 +62,8 @@ pub const VIEWS: &[&dyn Sink] =
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::gc_pause_story;
     use crate::plots::tests::cell;
-    use crate::timeline::tests::gc_pause_story;
 
     #[test]
     fn the_views_name_distinct_relative_files_inside_the_directories_they_own() {

@@ -356,7 +356,7 @@ fn capitalize(s: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::timeline::tests::{fault, gc_pause_story, write};
+    use crate::fixture::{fault, gc_pause_story, write};
     use sim::history::Event;
 
     const S: u64 = 1_000_000_000;

@@ -89,9 +89,9 @@ impl ViolationStory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::gc_pause_story;
     use crate::narrative::tests::LOST_UPDATE;
     use crate::plots::tests::cell;
-    use crate::timeline::tests::gc_pause_story;
 
     #[test]
     fn a_story_explains_the_first_violation_of_each_kind_and_its_timeline_spans_them() {
