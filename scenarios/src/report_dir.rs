@@ -17,6 +17,7 @@ use std::path::Path;
 use reports::atomic::write_atomic;
 use reports::runs_csv::RunsCsv;
 use reports::{CellReport, File, RenderError, Report, Sink, ViolationStory};
+use sim::hash::Fnv64;
 use sim::record::RunRecord;
 use sim::runner::SeedPanic;
 
@@ -33,17 +34,26 @@ pub struct Manifest {
     /// The locksim version that wrote the report.
     pub locksim: String,
     pub cells: Vec<ExperimentSpec>,
+    /// FNV-1a of the cells' JSON: a hand edit of the settings shows, so a
+    /// report is never rebuilt or resumed under settings its rows did not run.
+    pub checksum: String,
 }
 
 impl Manifest {
     pub fn new(cells: Vec<ExperimentSpec>) -> Manifest {
-        Manifest { locksim: env!("CARGO_PKG_VERSION").into(), cells }
+        Manifest { locksim: env!("CARGO_PKG_VERSION").into(), checksum: checksum(&cells), cells }
     }
 
     /// Every cell's names, in cell order (for [`cell_of`]).
     pub fn cell_names(&self) -> Vec<[String; 3]> {
         self.cells.iter().map(ExperimentSpec::cell_names).collect()
     }
+}
+
+fn checksum(cells: &[ExperimentSpec]) -> String {
+    let mut hash = Fnv64::default();
+    serde_json::to_writer(&mut hash, cells).expect("specs serialize");
+    format!("{:016x}", hash.finish())
 }
 
 /// The index of the cell, among `names`, that `r` is a row of.
@@ -96,6 +106,12 @@ pub fn load(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), String> {
     })?;
     let manifest: Manifest =
         serde_json::from_str(&text).map_err(|e| format!("{} is malformed: {e}", manifest_path.display()))?;
+    if manifest.checksum != checksum(&manifest.cells) {
+        return Err(format!(
+            "{} was edited by hand (its checksum does not match its cells); run `locksim compare` with the settings you want instead",
+            manifest_path.display()
+        ));
+    }
     let runs_path = dir.join(RUNS);
     let bytes = std::fs::read(&runs_path).map_err(|e| format!("cannot read {}: {e}", runs_path.display()))?;
     let records =

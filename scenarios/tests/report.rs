@@ -159,3 +159,18 @@ fn ctrl_c_leaves_a_valid_partial_report_that_resume_completes() {
     assert!(!read(&dir, "report.md").contains("Partial report"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_hand_edited_manifest_is_refused() {
+    let dir = scratch("edited");
+    compare(&dir, &["--seeds", "2"]);
+    let manifest = read(&dir, "manifest.json");
+    assert!(manifest.contains("\"clients\": 5"), "{manifest}");
+    // Rows that ran with 5 clients would be reported under 6.
+    std::fs::write(dir.join("manifest.json"), manifest.replacen("\"clients\": 5", "\"clients\": 6", 1)).unwrap();
+    let out = locksim(&["report", dir.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("was edited by hand"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
