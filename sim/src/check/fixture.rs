@@ -30,30 +30,16 @@ pub fn history(events: Vec<(u64, u32, EventKind)>) -> History {
 
 /// An accepted write by `client` to register `key` that left it at `version`.
 pub fn accepted(client: u32, key: u32, value: i64, token: Option<u64>, version: u64) -> EventKind {
-    EventKind::Write {
-        client: NodeId(client),
-        prev: 0,
-        value,
-        token,
-        version,
-        verdict: WriteVerdict::Accepted,
-        key,
-        read_version: None,
-    }
+    judged(client, key, value, token, version, WriteVerdict::Accepted)
 }
 
 /// The same write, rejected for a stale token.
 pub fn rejected(client: u32, key: u32, value: i64, token: Option<u64>, version: u64) -> EventKind {
-    EventKind::Write {
-        client: NodeId(client),
-        prev: 0,
-        value,
-        token,
-        version,
-        verdict: WriteVerdict::StaleToken { highest: u64::MAX },
-        key,
-        read_version: None,
-    }
+    judged(client, key, value, token, version, WriteVerdict::StaleToken { highest: u64::MAX })
+}
+
+fn judged(client: u32, key: u32, value: i64, token: Option<u64>, version: u64, verdict: WriteVerdict) -> EventKind {
+    EventKind::Write { client: NodeId(client), prev: 0, value, token, version, verdict, key, read_version: None }
 }
 
 /// A critical-section entry holding `locks` (none: the default lock).

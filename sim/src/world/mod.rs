@@ -198,8 +198,13 @@ impl World {
     /// Record an event at the current global time, and let the observers see it.
     pub fn record(&self, node: NodeId, kind: EventKind) {
         let at = SimTime::now();
-        locked(&self.0.occupancy).observe(node, &kind);
-        self.progress().observe(at, &kind);
+        // Most events concern neither observer: skip their locks on the hot path.
+        if Occupancy::concerns(&kind) {
+            locked(&self.0.occupancy).observe(node, &kind);
+        }
+        if Progress::concerns(&kind) {
+            self.progress().observe(at, &kind);
+        }
         self.history().events.push(Event { at, node, kind });
     }
 

@@ -14,6 +14,16 @@ pub(crate) struct Occupancy {
 }
 
 impl Occupancy {
+    /// Whether `kind` can change who is inside (the recorder skips the lock otherwise).
+    pub fn concerns(kind: &EventKind) -> bool {
+        matches!(
+            kind,
+            EventKind::CsEnter { .. }
+                | EventKind::CsExit
+                | EventKind::Fault { kind: FaultKind::Crash, phase: FaultPhase::Start, .. }
+        )
+    }
+
     pub fn observe(&mut self, node: NodeId, kind: &EventKind) {
         match kind {
             EventKind::CsEnter { .. } => {

@@ -17,6 +17,11 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
+    /// Whether `kind` can count as progress (the recorder skips the lock otherwise).
+    pub fn concerns(kind: &EventKind) -> bool {
+        matches!(kind, EventKind::Write { verdict: WriteVerdict::Accepted, .. })
+    }
+
     pub fn observe(&mut self, at: SimTime, kind: &EventKind) {
         if let (EventKind::Write { verdict: WriteVerdict::Accepted, .. }, Some(healed_at)) = (kind, self.healed_at) {
             if at > healed_at {
