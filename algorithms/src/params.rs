@@ -75,6 +75,16 @@ impl ParamSpec {
         ParamSpec { name, kind: Kind::Choice { options, default }, help }
     }
 
+    /// The range a number accepts, for `locksim list` (` [1..=604800000 ms]`);
+    /// empty for flags and choices, whose help names their values.
+    pub fn range_text(&self) -> String {
+        match self.kind {
+            Kind::Millis { min, max, .. } => format!(" [{min}..={max} ms]"),
+            Kind::Count { min, max, .. } => format!(" [{min}..={max}]"),
+            Kind::Flag { .. } | Kind::Choice { .. } => String::new(),
+        }
+    }
+
     /// The default as a user would write it.
     pub fn default_text(&self) -> String {
         match self.kind {

@@ -12,7 +12,12 @@ pub fn run() -> Result<ExitCode, Failure> {
     for d in algorithms::designs() {
         println!("  {:<24} {}", d.name(), d.summary());
         for p in d.params() {
-            println!("      --param {:<28} {}", format!("{}={}", p.name, p.default_text()), p.help);
+            println!(
+                "      --param {:<28} {}{}",
+                format!("{}={}", p.name, p.default_text()),
+                p.help,
+                p.range_text()
+            );
         }
     }
     println!("scenarios (-s):");
@@ -24,7 +29,12 @@ pub fn run() -> Result<ExitCode, Failure> {
         println!("  {:<24} {}", w.name, w.summary);
         println!("      pattern: {}", w.natural_pattern);
         for p in w.params {
-            println!("      --workload-param {:<19} {}", format!("{}={}", p.name, p.default_text()), p.help);
+            println!(
+                "      --workload-param {:<19} {}{}",
+                format!("{}={}", p.name, p.default_text()),
+                p.help,
+                p.range_text()
+            );
         }
         let cannot: Vec<&str> =
             algorithms::designs().iter().filter(|d| w.unsupported(**d).is_some()).map(|d| d.name()).collect();

@@ -174,7 +174,7 @@ impl Args for KnobArgs {
                 Arg::new(knob.key)
                     .long(knob.flag)
                     .value_name(knob.value_name)
-                    .help(format!("{} [default: {}]", knob.help, knob.default))
+                    .help(format!("{} [default: {}; {}..={}]", knob.help, knob.default, knob.min, knob.max))
                     .value_parser(move |raw: &str| knob.parse(raw))
                     .allow_hyphen_values(true)
                     .conflicts_with("config"),
