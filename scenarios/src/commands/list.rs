@@ -12,12 +12,7 @@ pub fn run() -> Result<ExitCode, Failure> {
     for d in algorithms::designs() {
         println!("  {:<24} {}", d.name(), d.summary());
         for p in d.params() {
-            println!(
-                "      --param {:<28} {}{}",
-                format!("{}={}", p.name, p.default_text()),
-                p.help,
-                p.range_text()
-            );
+            println!("      --param {:<28} {}{}", format!("{}={}", p.name, p.default_text()), p.help, p.range_text());
         }
     }
     println!("scenarios (-s):");
