@@ -225,7 +225,8 @@ pub fn note(manifest: &Manifest, cells: &[CellOutput]) -> String {
         _ => format!("durations and client counts per cell as in {MANIFEST}"),
     };
     let complete = cells.iter().filter(|c| c.complete).count();
-    let partly = match cells.len() - complete {
+    // A cell interrupted before its first seed ran nothing: it is not "partly run".
+    let partly = match cells.iter().filter(|c| !c.complete && !c.records.is_empty()).count() {
         0 => String::new(),
         n => format!(", {n} partly run"),
     };
