@@ -51,7 +51,7 @@ pub struct ExperimentArgs {
 impl ExperimentArgs {
     pub fn experiment(&self) -> Result<Experiment, String> {
         match (&self.config, &self.algorithm, &self.scenario) {
-            (Some(path), _, _) => Experiment::new(crate::config::load(path)?),
+            (Some(path), _, _) => crate::config::load(path),
             (None, Some(a), Some(s)) => Experiment::new(spec(a, s, &self.workload)),
             _ => Err("give -a ALGORITHM and -s SCENARIO, or --config FILE.toml".into()),
         }

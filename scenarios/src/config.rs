@@ -16,8 +16,8 @@ use crate::experiment::{Experiment, ExperimentSpec};
 /// Keys a scenario file must give: the rest have defaults.
 const REQUIRED: [(&str, &str); 2] = [("algorithm", "algorithm = \"cache\""), ("scenario", "scenario = \"gc-pause\"")];
 
-/// Read and validate a scenario file into an experiment spec.
-pub fn load(path: &Path) -> Result<ExperimentSpec, String> {
+/// Read a scenario file and validate it into an experiment (errors name the file).
+pub fn load(path: &Path) -> Result<Experiment, String> {
     let name = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read scenario file {name}: {e}"))?;
     let located = |e: toml::de::Error| {
@@ -37,6 +37,5 @@ pub fn load(path: &Path) -> Result<ExperimentSpec, String> {
     }
     let mut spec: ExperimentSpec = toml::from_str(&text).map_err(located)?;
     spec.config = Some(path.display().to_string());
-    Experiment::new(spec.clone()).map_err(|e| format!("{name}: {e}"))?;
-    Ok(spec)
+    Experiment::new(spec).map_err(|e| format!("{name}: {e}"))
 }

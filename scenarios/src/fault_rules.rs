@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use sim::fault::{Fault, Peers, Target, TimedFault};
+use sim::net::MAX_LATENCY_MS;
 use sim::rng::SimRng;
 use sim::world::NetworkSettings;
 
@@ -115,8 +116,6 @@ const MAX_COUNT: u32 = 1000;
 const MAX_JUMP_MS: i64 = 30 * 24 * 3600 * 1000;
 /// The fastest a clock may run: ten times true time.
 const MAX_DRIFT_PPM: i64 = 9_000_000;
-/// The most a message may take one way: a minute.
-const MAX_LATENCY_MS: u64 = 60_000;
 
 fn ordered<T: PartialOrd + std::fmt::Display>(field: &str, [lo, hi]: [T; 2]) -> Result<(), String> {
     if lo > hi {

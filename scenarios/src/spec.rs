@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use algorithms::params::{quote, Params};
+use sim::net::MAX_LATENCY_MS;
 use sim::world::NetworkSettings;
 
 use crate::fault_rules::FaultRule;
@@ -182,9 +183,6 @@ impl PatternName {
         }
     }
 }
-
-/// The most a message may take one way: a minute.
-const MAX_LATENCY_MS: u64 = 60_000;
 
 /// The network as a scenario file or the manifest states it (a key left out
 /// keeps its default).

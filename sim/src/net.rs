@@ -38,6 +38,10 @@ pub trait Rpc: Send + 'static {
     const NAME: &'static str;
 }
 
+/// The longest one-way latency a scenario may ask for: a minute (network
+/// settings and fault rules alike), far inside the nanosecond clocks.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+
 /// The network's behaviour: per-message loss probability and one-way latency.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetworkSettings {

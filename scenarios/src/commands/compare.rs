@@ -54,7 +54,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         }
         cells
     } else {
-        args.config.iter().map(|path| Experiment::new(crate::config::load(path)?)).collect::<Result<Vec<_>, _>>()?
+        args.config.iter().map(|path| crate::config::load(path)).collect::<Result<Vec<_>, _>>()?
     };
     // Rows find their cell by its names: two cells must not share them.
     let mut names = BTreeSet::new();

@@ -29,8 +29,9 @@ pub struct Knob {
     pub set: fn(&mut ExperimentSpec, u64),
 }
 
-/// A week, in seconds: the longest simulated phase a run may ask for.
-const WEEK_S: u64 = 7 * 24 * 3600;
+/// A week, in seconds: the longest simulated phase a run may ask for (the
+/// same week that bounds every duration parameter).
+const WEEK_S: u64 = algorithms::params::MAX_MS / 1000;
 
 pub const CLIENTS: Knob = Knob {
     key: "clients",
@@ -100,11 +101,15 @@ pub static KNOBS: [Knob; 5] = [CLIENTS, STOCK, DURATION, TIMEOUT, LIVENESS];
 impl Knob {
     /// `value` if it is in range; otherwise one line naming the flag and key.
     pub fn check(&self, value: u64) -> Result<u64, String> {
-        if (self.min..=self.max).contains(&value) {
+        if self.accepts(value) {
             Ok(value)
         } else {
             Err(format!("--{} ({} in a scenario file) {}, got {value}", self.flag, self.key, self.range()))
         }
+    }
+
+    fn accepts(&self, value: u64) -> bool {
+        (self.min..=self.max).contains(&value)
     }
 
     fn range(&self) -> String {
@@ -114,7 +119,7 @@ impl Knob {
     /// Parse a command-line value (clap's message adds the flag).
     fn parse(&self, raw: &str) -> Result<u64, String> {
         match raw.parse::<u64>() {
-            Ok(v) if (self.min..=self.max).contains(&v) => Ok(v),
+            Ok(v) if self.accepts(v) => Ok(v),
             _ => Err(self.range()),
         }
     }
