@@ -198,11 +198,7 @@ impl FaultRule {
                         restart_after: Some(length),
                         durable: self.durable.unwrap_or(true),
                     },
-                    RuleKind::Partition => Fault::Partition {
-                        side: vec![target.clone()],
-                        from: self.from.unwrap_or_default(),
-                        duration: length,
-                    },
+                    RuleKind::Partition => Fault::isolate(vec![target.clone()], self.from.unwrap_or_default(), length),
                     RuleKind::Network => {
                         let [l0, l1] = self.loss_percent.unwrap_or([0, 0]);
                         let [m0, m1] = self.latency_max_ms.expect("validated");
@@ -228,7 +224,7 @@ impl FaultRule {
                         Fault::Signal { target: target.clone(), name: "memory-pressure".into(), duration: length }
                     }
                 };
-                TimedFault { at, fault }
+                TimedFault::at(at, fault)
             })
             .collect()
     }

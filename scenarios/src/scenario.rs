@@ -147,7 +147,7 @@ fn gc_pauses(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
             let at = start(rng, duration);
             let pause = by_decade(rng, &[(50, 500, 10), (500, 5_000, 10), (5_000, 25_000, 7)]);
             let target = if rng.gen_bool(0.8) { Target::Holder } else { Target::RandomClient };
-            TimedFault { at, fault: Fault::Pause { target, duration: pause } }
+            TimedFault::at(at, Fault::Pause { target, duration: pause })
         })
         .collect()
 }
@@ -162,7 +162,7 @@ fn partitions(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
                 7..=13 => (Target::Holder, Peers::Servers),
                 _ => (Target::RandomServer, Peers::All),
             };
-            TimedFault { at, fault: Fault::Partition { side: vec![side], from, duration: length } }
+            TimedFault::at(at, Fault::isolate(vec![side], from, length))
         })
         .collect()
 }
@@ -178,7 +178,7 @@ fn lossy_network(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
                 latency_min: base.latency_min,
                 latency_max: uniform(rng, ms(20), ms(300)),
             };
-            TimedFault { at, fault: Fault::Network { settings, duration: length } }
+            TimedFault::at(at, Fault::Network { settings, duration: length })
         })
         .collect()
 }
@@ -195,12 +195,14 @@ fn clock_drift(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     };
     let server = if rng.gen_bool(0.5) { Target::Primary } else { Target::RandomServer };
     let mut faults = vec![TimedFault {
+        when: None,
         at: start(rng, duration) / 4,
         fault: Fault::ClockDrift { target: server, drift_ppm: ppm(rng), duration: None },
     }];
     if rng.gen_bool(0.5) {
         let slow = -ppm(rng);
         faults.push(TimedFault {
+            when: None,
             at: start(rng, duration),
             fault: Fault::ClockDrift { target: Target::Holder, drift_ppm: slow, duration: None },
         });
@@ -213,7 +215,7 @@ fn clock_jumps(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
         .map(|_| {
             let target = if rng.gen_bool(0.5) { Target::Primary } else { Target::RandomServer };
             let delta_ns = uniform(rng, secs(5), secs(60)).as_nanos() as i64;
-            TimedFault { at: start(rng, duration), fault: Fault::ClockJump { target, delta_ns } }
+            TimedFault::at(start(rng, duration), Fault::ClockJump { target, delta_ns })
         })
         .collect()
 }
@@ -229,7 +231,7 @@ fn crashes(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
                 _ => Target::Holder,
             };
             let durable = rng.gen_bool(0.7);
-            TimedFault { at, fault: Fault::Crash { target, restart_after: Some(down), durable } }
+            TimedFault::at(at, Fault::Crash { target, restart_after: Some(down), durable })
         })
         .collect()
 }
@@ -239,6 +241,7 @@ fn memory_pressure(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     sequential(rng, duration, count, secs(5), secs(20))
         .into_iter()
         .map(|(at, length)| TimedFault {
+            when: None,
             at,
             fault: Fault::Signal { target: Target::EveryServer, name: "memory-pressure".into(), duration: length },
         })
@@ -251,9 +254,9 @@ fn failover(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     let fault = if rng.gen_bool(0.5) {
         Fault::Crash { target: Target::Primary, restart_after: Some(down), durable: rng.gen_bool(0.5) }
     } else {
-        Fault::Partition { side: vec![Target::Primary], from: Peers::All, duration: down }
+        Fault::isolate(vec![Target::Primary], Peers::All, down)
     };
-    vec![TimedFault { at, fault }]
+    vec![TimedFault::at(at, fault)]
 }
 
 /// Swarm testing (as TigerBeetle's simulator does): each seed includes each

@@ -21,7 +21,7 @@ fn experiment(algorithm: &str, scenario: &str, params: &[&str]) -> Experiment {
 }
 
 fn at(secs_ms: u64, fault: Fault) -> TimedFault {
-    TimedFault { at: Duration::from_millis(secs_ms), fault }
+    TimedFault { when: None, at: Duration::from_millis(secs_ms), fault }
 }
 
 fn plan(faults: Vec<TimedFault>) -> FaultPlan {
@@ -155,11 +155,7 @@ fn redlock_with_one_master_isolated_stays_safe_and_available() {
     // The article: the algorithm tolerates a minority of failed masters.
     let isolate = plan(vec![at(
         5_000,
-        Fault::Partition {
-            side: vec![Target::Node("redis-2".into())],
-            from: Peers::All,
-            duration: Duration::from_secs(20),
-        },
+        Fault::isolate(vec![Target::Node("redis-2".into())], Peers::All, Duration::from_secs(20)),
     )]);
     let e = experiment("redlock", "none", &[]);
     let seeds: Vec<u64> = (0..20).collect();

@@ -26,7 +26,7 @@ fn experiment(scenario: &str, duration_s: u64, clients: u32, params: &[&str]) ->
 }
 
 fn at(ms: u64, fault: Fault) -> TimedFault {
-    TimedFault { at: Duration::from_millis(ms), fault }
+    TimedFault { when: None, at: Duration::from_millis(ms), fault }
 }
 
 fn is_acquired(kind: &EventKind) -> bool {
@@ -187,7 +187,7 @@ fn every_acquisition_costs_two_log_entries_and_an_isolated_leader_is_replaced() 
     // Isolating the leader for 10 s: a new one is elected and clients follow it.
     let isolate = FaultPlan::new(vec![at(
         5_000,
-        Fault::Partition { side: vec![Target::Primary], from: Default::default(), duration: Duration::from_secs(10) },
+        Fault::isolate(vec![Target::Primary], Default::default(), Duration::from_secs(10)),
     )]);
     let moved = e.run_with(1, isolate).unwrap();
     assert!(notes(&moved, "leader elected").count() >= 2, "no new leader");

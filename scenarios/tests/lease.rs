@@ -23,6 +23,7 @@ fn experiment(params: &[&str]) -> Experiment {
 
 fn pause_holder(at_s: u64, secs: u64) -> TimedFault {
     TimedFault {
+        when: None,
         at: Duration::from_secs(at_s),
         fault: Fault::Pause { target: Target::Holder, duration: Duration::from_secs(secs) },
     }
@@ -55,6 +56,7 @@ fn fencing_rejects_the_stale_writes_of_paused_holders_and_without_it_they_corrup
 fn drifting_clients_and_a_pause(drift_ppm: i64) -> FaultPlan {
     let mut faults: Vec<TimedFault> = (0..5)
         .map(|i| TimedFault {
+            when: None,
             at: Duration::from_millis(100),
             fault: Fault::ClockDrift { target: Target::Node(format!("client-{i}")), drift_ppm, duration: None },
         })
@@ -87,6 +89,7 @@ fn a_clock_slower_than_the_drift_bound_acts_on_an_expired_lease_and_fencing_stil
 #[test]
 fn tokens_strictly_increase_even_across_a_lease_server_crash() {
     let crash = FaultPlan::new(vec![TimedFault {
+        when: None,
         at: Duration::from_secs(10),
         fault: Fault::Crash { target: Target::Primary, restart_after: Some(Duration::from_secs(2)), durable: true },
     }]);
@@ -119,6 +122,7 @@ fn tokens_strictly_increase_even_across_a_lease_server_crash() {
 #[test]
 fn a_lease_server_that_lost_its_disk_grants_nothing_rather_than_reuse_tokens() {
     let lose_disk = FaultPlan::new(vec![TimedFault {
+        when: None,
         at: Duration::from_secs(10),
         fault: Fault::Crash { target: Target::Primary, restart_after: Some(Duration::from_secs(2)), durable: false },
     }]);
@@ -139,6 +143,7 @@ fn a_lease_server_that_lost_its_disk_grants_nothing_rather_than_reuse_tokens() {
 fn lock_delay_keeps_the_lock_free_after_a_holder_vanishes() {
     // Chubby: after an unexpected holder loss, no grant for lock-delay.
     let vanish = FaultPlan::new(vec![TimedFault {
+        when: None,
         at: Duration::from_secs(5),
         fault: Fault::Crash { target: Target::Holder, restart_after: None, durable: true },
     }]);

@@ -76,6 +76,7 @@ fn in_flight_at_end(history: &sim::history::History) -> u64 {
 #[test]
 fn losing_the_log_majority_stops_commits_and_a_restart_resumes_them() {
     let crash = |name: &str| TimedFault {
+        when: None,
         at: Duration::from_secs(5),
         fault: Fault::Crash {
             target: Target::Node(name.into()),

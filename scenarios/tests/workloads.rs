@@ -99,7 +99,7 @@ fn acquire_timeouts_break_transfer_deadlocks_at_the_price_of_retries() {
 /// client-3 is paused from just before tick 5 until after tick 6 has run.
 fn pause_over_a_tick() -> FaultPlan {
     let pause = Fault::Pause { target: Target::Node("client-3".into()), duration: Duration::from_millis(1_900) };
-    FaultPlan::new(vec![TimedFault { at: Duration::from_millis(4_950), fault: pause }])
+    FaultPlan::new(vec![TimedFault { when: None, at: Duration::from_millis(4_950), fault: pause }])
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn a_leader_paused_past_its_lock_expiry_has_its_late_work_accepted_only_without_
     // rival is elected, and the old leader resumes and keeps working.
     let long_pause = || {
         let pause = Fault::Pause { target: Target::Holder, duration: Duration::from_secs(15) };
-        FaultPlan::new(vec![TimedFault { at: Duration::from_secs(4), fault: pause }])
+        FaultPlan::new(vec![TimedFault { when: None, at: Duration::from_secs(4), fault: pause }])
     };
     let leader = |fencing: &str| ExperimentSpec {
         params: vec![format!("fencing={fencing}")],

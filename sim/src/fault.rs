@@ -11,6 +11,14 @@
 //! state; the resolved nodes are recorded, and the choice is deterministic
 //! for a seed.
 //!
+//! A fault starts at its time, or, with a [`Trigger`], at the first mark of
+//! a protocol moment after that time ("when a client is granted the lock by
+//! a bare majority", "when the holder enters its critical section"; see
+//! [`crate::world::World::mark`]), plus an optional delay. A triggered fault
+//! may aim at the node that made the mark ([`Target::Triggering`]).
+//! Partitions take any [`Shape`]: groups, directed cuts and Jepsen's
+//! generators ([`shape`]).
+//!
 //! Crash semantics: a crash always loses a node's memory (its tasks and
 //! whatever they held). `durable: true` keeps its disk (the durable slot,
 //! `NodeCtx::durable`); `durable: false` loses the disk too.
@@ -24,7 +32,10 @@ use crate::clock::valid_drift;
 use crate::history::{EventKind, FaultKind, FaultPhase, NodeId, Role};
 use crate::rng::SimRng;
 use crate::time::SimTime;
-use crate::world::{Cut, Direction, Effect, FaultId, NetworkSettings, World, WORLD};
+use crate::world::{Effect, FaultId, NetworkSettings, World, WORLD};
+
+pub mod shape;
+pub use shape::Shape;
 
 /// Which node(s) a fault hits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +55,34 @@ pub enum Target {
     RandomServer,
     /// Every lock server.
     EveryServer,
+    /// Every client.
+    EveryClient,
+    /// The client with this index in deployment order (`client-0` is 0),
+    /// wrapping: a plan that names no design's nodes.
+    Client(u32),
+    /// The lock server with this index in deployment order, wrapping.
+    Server(u32),
+    /// The node whose mark set off the fault's [`Trigger`].
+    Triggering,
+}
+
+impl Target {
+    /// Whether the target always names exactly one node, as a trigger's `by` must.
+    pub fn is_one_node(&self) -> bool {
+        matches!(self, Target::Node(_) | Target::Client(_) | Target::Server(_))
+    }
+}
+
+/// What starts a fault instead of a time: the first `mark` made after the
+/// fault's `at` (by `by`, or by any node), then `delay`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// The protocol moment ("cs-enter", "lock-checked", "bare-majority"...).
+    pub mark: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Target>,
+    #[serde(default, skip_serializing_if = "Duration::is_zero")]
+    pub delay: Duration,
 }
 
 /// Whom a partitioned side is cut off from.
@@ -66,12 +105,12 @@ pub enum Fault {
     /// Kill the node; restart it after `restart_after` if given. With
     /// `durable: false` its disk is lost too.
     Crash { target: Target, restart_after: Option<Duration>, durable: bool },
-    /// Cut the `side` nodes off from `from` for a while (nodes on the side can
-    /// still reach each other).
+    /// Cut the links `shape` names for a while; with `one_way`, only the
+    /// messages from the first group to the second are lost.
     Partition {
-        side: Vec<Target>,
-        #[serde(default)]
-        from: Peers,
+        shape: Shape,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        one_way: bool,
         duration: Duration,
     },
     /// Change the network's loss and latency for a while.
@@ -86,12 +125,47 @@ pub enum Fault {
     Signal { target: Target, name: String, duration: Duration },
 }
 
+impl Fault {
+    /// The `side` nodes cut off from `from`, both ways, for `duration`.
+    pub fn isolate(side: Vec<Target>, from: Peers, duration: Duration) -> Fault {
+        Fault::Partition { shape: Shape::Isolate { side, from }, one_way: false, duration }
+    }
+
+    /// Every node the fault names.
+    pub fn targets(&self) -> Vec<&Target> {
+        match self {
+            Fault::Pause { target, .. }
+            | Fault::Crash { target, .. }
+            | Fault::ClockJump { target, .. }
+            | Fault::ClockDrift { target, .. }
+            | Fault::Signal { target, .. } => vec![target],
+            Fault::Partition { shape, .. } => shape.targets(),
+            Fault::Network { .. } => Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimedFault {
-    /// When the fault starts, in global simulated time.
+    /// When the fault starts, in global simulated time; with `when`, when it
+    /// starts waiting for its trigger.
     pub at: Duration,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Trigger>,
     #[serde(flatten)]
     pub fault: Fault,
+}
+
+impl TimedFault {
+    /// A fault starting at `at`.
+    pub fn at(at: Duration, fault: Fault) -> TimedFault {
+        TimedFault { at, when: None, fault }
+    }
+
+    /// A fault starting at the first `when` after `at`.
+    pub fn when(at: Duration, when: Trigger, fault: Fault) -> TimedFault {
+        TimedFault { at, when: Some(when), fault }
+    }
 }
 
 /// A run's faults, in start order.
@@ -123,8 +197,25 @@ impl FaultPlan {
                 Fault::Network { settings, .. } if settings.latency_min > settings.latency_max => {
                     return Err(format!("fault {i}: latency_min must not exceed latency_max"));
                 }
-                Fault::Partition { side, .. } if side.is_empty() => {
-                    return Err(format!("fault {i}: a partition needs at least one node on its side"));
+                Fault::Partition { shape, one_way, .. } => {
+                    shape.validate().map_err(|e| format!("fault {i}: {e}"))?;
+                    if *one_way && !shape.allows_one_way() {
+                        return Err(format!(
+                            "fault {i}: one_way does not apply to this shape (it says each link's direction)"
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            let aims_at_trigger = f.fault.targets().contains(&&Target::Triggering);
+            match &f.when {
+                None if aims_at_trigger => {
+                    return Err(format!("fault {i}: targets the triggering node but has no trigger (add `when`)"));
+                }
+                Some(Trigger { by: Some(by), .. }) if !by.is_one_node() => {
+                    return Err(format!(
+                        "fault {i}: a trigger's `by` must name one node (node:NAME, client:N, server:N)"
+                    ));
                 }
                 _ => {}
             }
@@ -147,22 +238,48 @@ pub fn inject(world: &World, plan: &FaultPlan) {
             let world = task_world;
             let now = SimTime::now().as_duration();
             madsim::time::sleep(timed.at.saturating_sub(now)).await;
-            if aims_at_holder(&timed.fault) {
+            let mut cause = Cause::default();
+            if let Some(trigger) = &timed.when {
+                let by = trigger.by.as_ref().map(|t| resolve(&world, &picker, t, None)[0]);
+                let Some(node) = world.next_mark(&trigger.mark, by).await else { return };
+                madsim::time::sleep(trigger.delay).await;
+                cause = Cause::mark(&world, node, trigger);
+            } else if aims_at_holder(&timed.fault) {
                 wait_for_holder(&world).await;
             }
             if !world.healed() {
-                play(&world, &picker, timed.fault).await;
+                play(&world, &picker, timed.fault, cause).await;
             }
         });
     }
 }
 
-async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
-    let resolve = |t: &Target| resolve(world, picker, t);
+/// What set a fault off, when a trigger did: the node to aim at and the
+/// words the fault's start event ends with.
+#[derive(Default)]
+struct Cause {
+    node: Option<NodeId>,
+    words: String,
+}
+
+impl Cause {
+    fn mark(world: &World, node: NodeId, trigger: &Trigger) -> Cause {
+        let after = if trigger.delay.is_zero() {
+            "at".to_string()
+        } else {
+            format!("{:.3}s after", trigger.delay.as_secs_f64())
+        };
+        Cause { node: Some(node), words: format!(" ({after} {}'s {})", world.node_name(node), trigger.mark) }
+    }
+}
+
+async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault, cause: Cause) {
+    let resolve = |t: &Target| resolve(world, picker, t, cause.node);
     let names = |nodes: &[NodeId]| nodes.iter().map(|n| world.node_name(*n)).collect::<Vec<_>>().join(", ");
     let note = |nodes: &[NodeId], kind: FaultKind, phase: FaultPhase, detail: &str| {
+        let detail = if phase == FaultPhase::Start { format!("{detail}{}", cause.words) } else { detail.to_string() };
         for &node in nodes {
-            world.record(node, EventKind::Fault { kind, phase, detail: detail.to_string() });
+            world.record(node, EventKind::Fault { kind, phase, detail: detail.clone() });
         }
     };
     match fault {
@@ -185,26 +302,23 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
                 note(&restarted, FaultKind::Crash, FaultPhase::End, &format!("{} restarted", names(&restarted)));
             }
         }
-        Fault::Partition { side, from, duration } => {
-            let side: Vec<NodeId> = side.iter().flat_map(resolve).collect();
-            let roles: &[Role] = match from {
-                Peers::All => &[Role::Client, Role::Server, Role::Resource],
-                Peers::Servers => &[Role::Server],
+        Fault::Partition { shape, one_way, duration } => {
+            let rng = || picker.lock().expect("target picker poisoned");
+            let members = shape::Members {
+                clients: world.nodes_with_role(Role::Client),
+                servers: world.nodes_with_role(Role::Server),
+                resource: world.nodes_with_role(Role::Resource),
+                resolve: &mut |t: &Target| resolve(t),
+                shuffle: &mut |nodes: &mut Vec<NodeId>| nodes.shuffle(&mut *rng()),
             };
-            let others: Vec<NodeId> =
-                roles.iter().flat_map(|r| world.nodes_with_role(*r)).filter(|n| !side.contains(n)).collect();
-            let whom = match from {
-                Peers::All => "everyone else",
-                Peers::Servers => "the lock servers",
-            };
-            let detail = format!("[{}] cut off from {whom} for {:.3}s", names(&side), duration.as_secs_f64());
+            let drawn = shape.draw(one_way, members, &names);
+            let detail = format!("{} for {:.3}s", drawn.describe, duration.as_secs_f64());
             note(&[WORLD], FaultKind::Partition, FaultPhase::Start, &detail);
-            let cut = Cut::groups(side.clone(), others, Direction::BothWays);
-            let fault = world.apply_fault([Effect::Cut(cut)]);
+            let fault = world.apply_fault(drawn.cuts.into_iter().map(Effect::Cut));
             if ends_after(world, duration, fault).await.is_none() {
                 return;
             }
-            note(&[WORLD], FaultKind::Partition, FaultPhase::End, &format!("[{}] healed", names(&side)));
+            note(&[WORLD], FaultKind::Partition, FaultPhase::End, &drawn.healed);
         }
         Fault::Network { settings, duration } => {
             let detail = format!(
@@ -265,7 +379,9 @@ fn aims_at_holder(fault: &Fault) -> bool {
         | Fault::ClockJump { target, .. }
         | Fault::ClockDrift { target, .. }
         | Fault::Signal { target, .. } => *target == Target::Holder,
-        Fault::Partition { side, .. } => side.contains(&Target::Holder),
+        Fault::Partition { shape, .. } => {
+            shape.targets().contains(&&Target::Holder) || matches!(shape, Shape::PrimaryWith { .. })
+        }
         Fault::Network { .. } => false,
     }
 }
@@ -277,8 +393,9 @@ async fn wait_for_holder(world: &World) {
     }
 }
 
-/// The nodes `target` names now. Draws from `picker` only when choosing among several.
-fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target) -> Vec<NodeId> {
+/// The nodes `target` names now (`triggering`: the node whose mark set the
+/// fault off). Draws from `picker` only when choosing among several.
+fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target, triggering: Option<NodeId>) -> Vec<NodeId> {
     let mut rng = picker.lock().expect("target picker poisoned");
     let clients = world.nodes_with_role(Role::Client);
     let servers = world.nodes_with_role(Role::Server);
@@ -297,5 +414,18 @@ fn resolve(world: &World, picker: &Mutex<SimRng>, target: &Target) -> Vec<NodeId
         Target::Primary => world.primary().map_or_else(|| pick(&mut rng, &servers), |p| vec![p]),
         Target::RandomServer => pick(&mut rng, &servers),
         Target::EveryServer => servers,
+        Target::EveryClient => clients,
+        Target::Client(i) => nth(&clients, *i),
+        Target::Server(i) => nth(&servers, *i),
+        // Validation refuses the target without a trigger.
+        Target::Triggering => triggering.map_or_else(|| pick(&mut rng, &clients), |n| vec![n]),
     }
+}
+
+/// The `i`-th of `among`, wrapping (none if `among` is empty).
+fn nth(among: &[NodeId], i: u32) -> Vec<NodeId> {
+    if among.is_empty() {
+        return Vec::new();
+    }
+    vec![among[i as usize % among.len()]]
 }

@@ -79,12 +79,9 @@ fn a_call_takes_two_drawn_latencies_and_nothing_more() {
 #[test]
 fn a_cut_link_times_out_and_heals() {
     let plan = FaultPlan::new(vec![TimedFault {
+        when: None,
         at: Duration::from_millis(100),
-        fault: Fault::Partition {
-            side: vec![Target::Node("server".into())],
-            from: Peers::All,
-            duration: Duration::from_secs(1),
-        },
+        fault: Fault::isolate(vec![Target::Node("server".into())], Peers::All, Duration::from_secs(1)),
     }]);
     let results = with_client(3, plan, |ctx, server| {
         Box::pin(async move {
@@ -101,6 +98,7 @@ fn a_cut_link_times_out_and_heals() {
 #[test]
 fn a_paused_server_answers_only_after_it_resumes() {
     let plan = FaultPlan::new(vec![TimedFault {
+        when: None,
         at: Duration::from_millis(100),
         fault: Fault::Pause { target: Target::Node("server".into()), duration: Duration::from_secs(2) },
     }]);
@@ -122,6 +120,7 @@ fn a_reply_waiting_for_a_paused_client_is_seen_when_it_resumes() {
     // The client is paused while the reply is in flight; on resume the reply is
     // there, even though the call's timeout has also passed (a pause is not a timeout).
     let plan = FaultPlan::new(vec![TimedFault {
+        when: None,
         at: Duration::from_millis(1),
         fault: Fault::Pause { target: Target::Node("client".into()), duration: Duration::from_secs(1) },
     }]);
@@ -148,6 +147,7 @@ fn durable_state_survives_a_crash_that_keeps_it_and_not_one_that_loses_it() {
                 }
             });
             let plan = FaultPlan::new(vec![TimedFault {
+                when: None,
                 at: Duration::from_secs(1),
                 fault: Fault::Crash {
                     target: Target::Node("n".into()),
@@ -227,7 +227,7 @@ fn answered_calls(plan: FaultPlan, heal_at: Duration, secs: u64) -> (Vec<SimTime
 
 #[test]
 fn healing_ends_every_fault_and_pending_fault_actions_then_do_nothing() {
-    let at = |ms: u64, fault: Fault| TimedFault { at: Duration::from_millis(ms), fault };
+    let at = |ms: u64, fault: Fault| TimedFault { when: None, at: Duration::from_millis(ms), fault };
     let server = || Target::Node("server".into());
     let long = Duration::from_secs(100);
     let plans = [
@@ -239,7 +239,7 @@ fn healing_ends_every_fault_and_pending_fault_actions_then_do_nothing() {
         // A crash that never restarts by itself.
         vec![at(1_000, Fault::Crash { target: server(), restart_after: None, durable: true })],
         // A partition longer than the run.
-        vec![at(1_000, Fault::Partition { side: vec![server()], from: Peers::All, duration: long })],
+        vec![at(1_000, Fault::isolate(vec![server()], Peers::All, long))],
     ];
     for faults in plans {
         let (answered, kinds) = answered_calls(FaultPlan::new(faults.clone()), Duration::from_secs(3), 10);

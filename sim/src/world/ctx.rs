@@ -71,6 +71,13 @@ impl NodeCtx {
         self.world.record(self.id, kind);
     }
 
+    /// This node reached the protocol moment `mark` (a moment triggered faults
+    /// may wait for, e.g. "bare-majority"); a design declares the marks it
+    /// makes ([`crate::world::World::mark`]).
+    pub fn mark(&self, mark: &str) {
+        self.world.mark(self.id, mark);
+    }
+
     /// Sleep for `d` as measured on this node's monotonic clock.
     pub async fn sleep(&self, d: Duration) {
         self.clock.sleep(d).await

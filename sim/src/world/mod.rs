@@ -27,6 +27,7 @@ mod progress;
 mod rpc;
 mod signals;
 pub mod topology;
+mod triggers;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -43,6 +44,7 @@ pub use crate::net::NetworkSettings;
 pub use ctx::{NodeCtx, RpcError};
 pub use effect::{Effect, FaultId};
 pub use topology::{Cut, Direction};
+pub use triggers::CS_ENTER;
 
 use active::ActiveFaults;
 use clocks::Clocks;
@@ -51,6 +53,7 @@ use occupancy::Occupancy;
 use progress::Progress;
 use signals::Signals;
 use topology::Topology;
+use triggers::Triggers;
 
 /// The world node: records faults that target no single node, and the run's end.
 pub const WORLD: NodeId = NodeId(0);
@@ -68,6 +71,7 @@ struct Inner {
     topology: Mutex<Topology>,
     net: Mutex<Net>,
     signals: Mutex<Signals>,
+    triggers: Mutex<Triggers>,
     faults: Mutex<ActiveFaults>,
     occupancy: Mutex<Occupancy>,
     progress: Mutex<Progress>,
@@ -95,6 +99,7 @@ impl World {
             topology: Mutex::default(),
             net: Mutex::new(Net::new(network, rng::stream(seed, "network"))),
             signals: Mutex::default(),
+            triggers: Mutex::default(),
             faults: Mutex::default(),
             occupancy: Mutex::default(),
             progress: Mutex::default(),
@@ -205,7 +210,24 @@ impl World {
         if Progress::concerns(&kind) {
             self.progress().observe(at, &kind);
         }
+        let enters = matches!(kind, EventKind::CsEnter { .. });
         self.history().events.push(Event { at, node, kind });
+        if enters {
+            self.mark(node, CS_ENTER);
+        }
+    }
+
+    /// `node` reached the protocol moment `mark` (see [`triggers`]): fire
+    /// the faults waiting for it. Not recorded.
+    pub fn mark(&self, node: NodeId, mark: &str) {
+        locked(&self.0.triggers).mark(node, mark);
+    }
+
+    /// Wait for the next `mark` (by `by`, or by any node); resolves to the
+    /// node that made it. Never resolves if the mark never comes.
+    pub async fn next_mark(&self, mark: &str, by: Option<NodeId>) -> Option<NodeId> {
+        let fired = locked(&self.0.triggers).arm(mark, by);
+        fired.await.ok()
     }
 
     /// Clients inside their critical section now, in id order.
@@ -248,6 +270,7 @@ impl World {
         let history = std::mem::take(&mut *self.history());
         self.net().clear();
         self.signals().clear();
+        locked(&self.0.triggers).clear();
         let handle = madsim::runtime::Handle::current();
         let ids = self.nodes().madsim_ids();
         ids.into_iter().chain([self.0.carrier.id()]).for_each(|id| handle.kill(id));
