@@ -8,3 +8,6 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 python3 scripts/import-cycles.py
 cargo test --workspace
+# Each hazard scenario against its reference, over hundreds of seeds: in
+# release (minutes there, far longer in a debug build).
+cargo test --release -p scenarios --test hazards -- --ignored

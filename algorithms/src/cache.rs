@@ -73,6 +73,11 @@ impl Design for CacheDesign {
         PARAMS
     }
 
+    fn marks(&self) -> &'static [&'static str] {
+        // Only with `replica=true`; without a replica the mark never comes.
+        &[redis::MASTER_ACCEPTED]
+    }
+
     fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
         let ttl = p.millis("ttl_ms")?;
         let mut server = RedisConfig::read(p, ttl)?;

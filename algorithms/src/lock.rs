@@ -95,6 +95,11 @@ pub trait Design: Send + Sync {
     fn is_lock(&self) -> bool {
         true
     }
+    /// The protocol moments its nodes mark for triggered faults
+    /// ([`sim::world::NodeCtx::mark`]), besides those the workload marks.
+    fn marks(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Read the parameters its table ([`Design::params`]) declares (by
     /// [`crate::configure`], which refuses unknown keys first).
     fn configure(&self, params: &ParamReader) -> Result<Arc<dyn Deployment>, String>;

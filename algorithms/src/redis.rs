@@ -123,6 +123,10 @@ pub enum RedisError {
     Restarting,
 }
 
+/// The mark a master with a replica makes when it has set a lock key and
+/// the replica does not have it yet (asynchronous replication's window).
+pub const MASTER_ACCEPTED: &str = "master-accepted";
+
 /// `SET key value NX PX ttl`: `Ok(true)` when set, `Ok(false)` when the key exists.
 #[derive(Debug)]
 pub struct SetNxPx {
@@ -336,6 +340,9 @@ impl Server {
     /// making the client wait.
     fn replicate(&self, ks: &mut Keyspace, change: Change) {
         let ServerRole::Master { replica: Some(replica) } = ks.role else { return };
+        if matches!(change, Change::Set { .. }) {
+            self.ctx.mark(MASTER_ACCEPTED);
+        }
         ks.repl_seq += 1;
         let (ctx, seq, lag) = (self.ctx.clone(), ks.repl_seq, self.config.replication_lag);
         madsim::task::spawn(async move {

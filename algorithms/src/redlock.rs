@@ -36,6 +36,11 @@ use crate::retry::{Attempt, Retrier, RetryPolicy};
 
 pub struct RedlockDesign;
 
+/// The mark a client makes when it is granted the lock by exactly a
+/// majority of the masters (the case the Redis docs' restart hazard and
+/// Kleppmann's clock-jump case need: one master fewer and it had no lock).
+pub const BARE_MAJORITY: &str = "bare-majority";
+
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::count("masters", 5, 3, 99, "independent masters (odd, at least 3)"),
     ParamSpec::millis("ttl_ms", 10_000, 1, MAX_MS, "lock expiry on each master"),
@@ -82,6 +87,10 @@ impl Design for RedlockDesign {
 
     fn params(&self) -> &'static [ParamSpec] {
         PARAMS
+    }
+
+    fn marks(&self) -> &'static [&'static str] {
+        &[BARE_MAJORITY]
     }
 
     fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
@@ -167,6 +176,9 @@ impl RedlockClient {
         match validity {
             Some(validity) if granted >= self.config.quorum() && !validity.is_zero() => {
                 self.valid_until = Some(started + validity);
+                if granted == self.config.quorum() {
+                    self.ctx.mark(BARE_MAJORITY);
+                }
                 Attempt::Held { token: None }
             }
             _ => {

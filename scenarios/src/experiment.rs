@@ -38,7 +38,7 @@ fn check_named_nodes(
     workload: &Arc<dyn Workload>,
     network: NetworkSettings,
 ) -> Result<(), String> {
-    let Some((i, _)) = rules.iter().enumerate().find(|(_, r)| r.named_node().is_some()) else { return Ok(()) };
+    let Some((i, _)) = rules.iter().enumerate().find(|(_, r)| !r.named_nodes().is_empty()) else { return Ok(()) };
     let (deployment, workload) = (deployment.clone(), workload.clone());
     let nodes = run_seed(0, Duration::from_secs(1), move || async move {
         let world = World::new(0, network);
@@ -47,13 +47,36 @@ fn check_named_nodes(
     })
     .map_err(|e| format!("faults[{i}]: cannot list the world's nodes: {e}"))?;
     for (i, rule) in rules.iter().enumerate() {
-        match rule.named_node() {
-            Some(name) if !nodes.iter().any(|n| n == name) => {
+        for (key, name) in rule.named_nodes() {
+            if !nodes.iter().any(|n| n == name) {
                 return Err(format!(
-                    "faults[{i}].target: no node is named '{}' in this world (nodes: {})",
+                    "faults[{i}].{key}: no node is named '{}' in this world (nodes: {})",
                     quote(name),
                     nodes.join(", ")
-                ))
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every trigger waits for a mark this design and workload make: one that
+/// never comes would leave its fault unplayed without a word.
+fn check_marks(rules: &[FaultRule], design: &dyn Design, workload: &dyn Workload) -> Result<(), String> {
+    let mut marks: Vec<&str> = design.marks().to_vec();
+    if design.is_lock() {
+        marks.extend(workload.marks());
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        match &rule.when {
+            Some(mark) if !marks.contains(&mark.as_str()) => {
+                return Err(format!(
+                    "faults[{i}].when: {} with workload {} never marks '{}' (it marks: {})",
+                    design.name(),
+                    workload.name(),
+                    quote(mark),
+                    if marks.is_empty() { "nothing".to_string() } else { marks.join(", ") }
+                ));
             }
             _ => {}
         }
@@ -131,6 +154,7 @@ impl Experiment {
         let workload_params = Params::parse_flag(&spec.workload_params, "--workload-param", "permits=3")?;
         let workload = info.configure(&common, &workload_params)?;
         if let Faults::Custom(rules) = &faults {
+            check_marks(rules, design, workload.as_ref())?;
             check_named_nodes(rules, &deployment, &workload, network)?;
         }
         Ok(Experiment {

@@ -7,7 +7,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-use sim::fault::{Fault, Peers, Target, TimedFault};
+use sim::fault::{Fault, Peers, Shape, Target, TimedFault, Trigger};
 use sim::net::MAX_LATENCY_MS;
 use sim::rng::SimRng;
 use sim::world::NetworkSettings;
@@ -26,6 +26,18 @@ pub enum RuleKind {
     MemoryPressure,
 }
 
+fn shape_name(shape: ShapeName) -> &'static str {
+    match shape {
+        ShapeName::Isolate => "isolate",
+        ShapeName::Groups => "groups",
+        ShapeName::FromServers => "from-servers",
+        ShapeName::PrimaryWith => "primary-with",
+        ShapeName::MajoritiesRing => "majorities-ring",
+        ShapeName::Bridge => "bridge",
+        ShapeName::RandomHalves => "random-halves",
+    }
+}
+
 impl RuleKind {
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +50,19 @@ impl RuleKind {
             RuleKind::MemoryPressure => "memory-pressure",
         }
     }
+}
+
+/// A partition's shape as scenario files name it ([`Shape`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShapeName {
+    Isolate,
+    Groups,
+    FromServers,
+    PrimaryWith,
+    MajoritiesRing,
+    Bridge,
+    RandomHalves,
 }
 
 /// One fault rule. Ranges are `[low, high]`, inclusive.
@@ -76,6 +101,31 @@ pub struct FaultRule {
     /// clock-drift: the rate error in parts per million.
     #[serde(default)]
     pub drift_ppm: Option<[i64; 2]>,
+    /// partition: which links it cuts (default `isolate`: the target cut off from `from`).
+    #[serde(default)]
+    pub shape: Option<ShapeName>,
+    /// partition, shape = "groups": the two groups, each a list of targets.
+    #[serde(default)]
+    pub groups: Option<Vec<Vec<String>>>,
+    /// partition, shape = "from-servers": how many lock servers the target is cut from.
+    #[serde(default)]
+    pub servers: Option<[u32; 2]>,
+    /// partition, shape = "primary-with": how many clients (holders first) share the primary's side.
+    #[serde(default)]
+    pub clients: Option<[u32; 2]>,
+    /// partition: lose only the messages from the first group (the target) to the second.
+    #[serde(default)]
+    pub one_way: Option<bool>,
+    /// Start at the first mark of this protocol moment after the drawn time
+    /// (`cs-enter`, `lock-checked`, or one the design lists), not at the time itself.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Only a mark by this node counts (node:NAME, client:N, server:N).
+    #[serde(default)]
+    pub when_by: Option<String>,
+    /// How long after the mark the fault starts.
+    #[serde(default)]
+    pub delay_ms: Option<[u64; 2]>,
 }
 
 fn default_target() -> String {
@@ -99,16 +149,23 @@ pub fn parse_target(name: &str) -> Result<Target, String> {
         "primary" => Target::Primary,
         "random-server" => Target::RandomServer,
         "every-server" => Target::EveryServer,
-        _ => match name.strip_prefix("node:") {
-            Some(node) if !node.is_empty() => Target::Node(node.into()),
-            _ => {
-                return Err(format!(
-                "target '{name}' is not one of holder, random-client, primary, random-server, every-server, node:NAME"
-            ))
+        "every-client" => Target::EveryClient,
+        "triggering" => Target::Triggering,
+        _ => {
+            let index = |prefix: &str| name.strip_prefix(prefix).and_then(|i| i.parse::<u32>().ok());
+            match (name.strip_prefix("node:"), index("client:"), index("server:")) {
+                (Some(node), _, _) if !node.is_empty() => Target::Node(node.into()),
+                (_, Some(i), _) => Target::Client(i),
+                (_, _, Some(i)) => Target::Server(i),
+                _ => return Err(format!("target '{name}' is not one of {TARGETS}")),
             }
-        },
+        }
     })
 }
+
+/// Every target scenario files can name.
+const TARGETS: &str =
+    "holder, random-client, primary, random-server, every-server, every-client, triggering, node:NAME, client:N, server:N";
 
 /// The most faults one rule may draw per seed.
 const MAX_COUNT: u32 = 1000;
@@ -174,12 +231,142 @@ impl FaultRule {
             }
             _ => {}
         }
+        self.validate_partition()?;
+        self.validate_trigger()
+    }
+
+    fn validate_partition(&self) -> Result<(), String> {
+        let shape = self.shape.unwrap_or(ShapeName::Isolate);
+        let partition = self.kind == RuleKind::Partition;
+        let only = |field: &str, present: bool, applies: bool, to: &str| {
+            if present && !applies {
+                Err(format!("{field} applies only to {to}"))
+            } else {
+                Ok(())
+            }
+        };
+        only("shape", self.shape.is_some(), partition, "kind = \"partition\"")?;
+        only("one_way", self.one_way.is_some(), partition, "kind = \"partition\"")?;
+        only("from", self.from.is_some(), partition && shape == ShapeName::Isolate, "shape = \"isolate\"")?;
+        only("groups", self.groups.is_some(), partition && shape == ShapeName::Groups, "shape = \"groups\"")?;
+        only(
+            "servers",
+            self.servers.is_some(),
+            partition && shape == ShapeName::FromServers,
+            "shape = \"from-servers\"",
+        )?;
+        only(
+            "clients",
+            self.clients.is_some(),
+            partition && shape == ShapeName::PrimaryWith,
+            "shape = \"primary-with\"",
+        )?;
+        if !partition {
+            return Ok(());
+        }
+        let needs = |field: &str, present: bool| {
+            if present {
+                Ok(())
+            } else {
+                Err(format!("{field} is required for shape = \"{}\"", shape_name(shape)))
+            }
+        };
+        match shape {
+            ShapeName::Groups => {
+                needs("groups", self.groups.is_some())?;
+                let groups = self.groups.as_deref().unwrap_or_default();
+                if groups.len() != 2 || groups.iter().any(|g| g.is_empty()) {
+                    return Err("groups must be two non-empty lists of targets, e.g. [[\"client:0\"], [\"server:3\", \"server:4\"]]".into());
+                }
+                for target in groups.iter().flatten() {
+                    parse_target(target).map_err(|e| format!("groups: {e}"))?;
+                }
+            }
+            ShapeName::FromServers => {
+                needs("servers", self.servers.is_some())?;
+                within("servers", self.servers.unwrap_or_default(), 1, MAX_COUNT)?;
+            }
+            ShapeName::PrimaryWith => {
+                needs("clients", self.clients.is_some())?;
+                within("clients", self.clients.unwrap_or_default(), 0, MAX_COUNT)?;
+            }
+            _ => {}
+        }
+        let generated = matches!(shape, ShapeName::MajoritiesRing | ShapeName::Bridge | ShapeName::RandomHalves);
+        if self.one_way == Some(true) && generated {
+            return Err(format!(
+                "one_way does not apply to shape = \"{}\" (the generator says which way each link is cut)",
+                shape_name(shape)
+            ));
+        }
         Ok(())
     }
 
-    /// The node this rule names (`node:NAME`), if it names one.
-    pub fn named_node(&self) -> Option<&str> {
-        self.target.strip_prefix("node:")
+    fn validate_trigger(&self) -> Result<(), String> {
+        if let Some(by) = &self.when_by {
+            if self.when.is_none() {
+                return Err("when_by needs when (the mark to wait for)".into());
+            }
+            if !parse_target(by).map_err(|e| format!("when_by: {e}"))?.is_one_node() {
+                return Err(format!("when_by = '{by}': must name one node (node:NAME, client:N, server:N)"));
+            }
+        }
+        if self.delay_ms.is_some() && self.when.is_none() {
+            return Err("delay_ms needs when (the mark it counts from)".into());
+        }
+        within("delay_ms", self.delay_ms.unwrap_or_default(), 0, algorithms::params::MAX_MS)?;
+        if self.when.is_none() && self.targets().any(|t| t == "triggering") {
+            return Err("target 'triggering' needs when (the mark whose node it hits)".into());
+        }
+        Ok(())
+    }
+
+    /// Every target string the rule holds (its target, its groups).
+    fn targets(&self) -> impl Iterator<Item = &str> {
+        let groups = self.groups.iter().flatten().flatten().map(String::as_str);
+        std::iter::once(self.target.as_str()).chain(groups)
+    }
+
+    /// The nodes this rule names (`node:NAME`), each with the key that names it.
+    pub fn named_nodes(&self) -> Vec<(&'static str, &str)> {
+        let mut named: Vec<(&'static str, &str)> =
+            self.target.strip_prefix("node:").map(|n| ("target", n)).into_iter().collect();
+        named.extend(
+            self.groups.iter().flatten().flatten().filter_map(|t| t.strip_prefix("node:")).map(|n| ("groups", n)),
+        );
+        named.extend(self.when_by.as_deref().and_then(|t| t.strip_prefix("node:")).map(|n| ("when_by", n)));
+        named
+    }
+
+    /// The partition's shape, with its counts drawn.
+    fn draw_shape(&self, rng: &mut SimRng, target: &Target) -> Shape {
+        let targets = |g: &[String]| g.iter().map(|t| parse_target(t).expect("validated")).collect();
+        match self.shape.unwrap_or(ShapeName::Isolate) {
+            ShapeName::Isolate => Shape::Isolate { side: vec![target.clone()], from: self.from.unwrap_or_default() },
+            ShapeName::Groups => {
+                let groups = self.groups.as_deref().expect("validated");
+                Shape::Groups { a: targets(&groups[0]), b: targets(&groups[1]) }
+            }
+            ShapeName::FromServers => {
+                let [lo, hi] = self.servers.expect("validated");
+                Shape::FromServers { node: target.clone(), count: rng.gen_range(lo..=hi) }
+            }
+            ShapeName::PrimaryWith => {
+                let [lo, hi] = self.clients.expect("validated");
+                Shape::PrimaryWith { clients: rng.gen_range(lo..=hi) }
+            }
+            ShapeName::MajoritiesRing => Shape::MajoritiesRing,
+            ShapeName::Bridge => Shape::Bridge,
+            ShapeName::RandomHalves => Shape::RandomHalves,
+        }
+    }
+
+    /// The trigger the rule waits for, with its delay drawn.
+    fn draw_trigger(&self, rng: &mut SimRng) -> Option<Trigger> {
+        let mark = self.when.clone()?;
+        let by = self.when_by.as_deref().map(|t| parse_target(t).expect("validated"));
+        let [lo, hi] = self.delay_ms.unwrap_or([0, 0]);
+        Some(Trigger { mark, by, delay: uniform(rng, Duration::from_millis(lo), Duration::from_millis(hi)) })
     }
 
     /// The faults this rule draws for one seed of a run lasting `duration`.
@@ -198,7 +385,11 @@ impl FaultRule {
                         restart_after: Some(length),
                         durable: self.durable.unwrap_or(true),
                     },
-                    RuleKind::Partition => Fault::isolate(vec![target.clone()], self.from.unwrap_or_default(), length),
+                    RuleKind::Partition => Fault::Partition {
+                        shape: self.draw_shape(rng, &target),
+                        one_way: self.one_way.unwrap_or(false),
+                        duration: length,
+                    },
                     RuleKind::Network => {
                         let [l0, l1] = self.loss_percent.unwrap_or([0, 0]);
                         let [m0, m1] = self.latency_max_ms.expect("validated");
@@ -224,7 +415,10 @@ impl FaultRule {
                         Fault::Signal { target: target.clone(), name: "memory-pressure".into(), duration: length }
                     }
                 };
-                TimedFault::at(at, fault)
+                match self.draw_trigger(rng) {
+                    Some(when) => TimedFault::when(at, when, fault),
+                    None => TimedFault::at(at, fault),
+                }
             })
             .collect()
     }
@@ -247,6 +441,14 @@ mod tests {
             latency_max_ms: None,
             jump_ms: None,
             drift_ppm: None,
+            shape: None,
+            groups: None,
+            servers: None,
+            clients: None,
+            one_way: None,
+            when: None,
+            when_by: None,
+            delay_ms: None,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod experiment;
 pub mod failure;
 pub mod fault_rules;
+pub mod hazards;
 pub mod progress;
 pub mod report_dir;
 pub mod scenario;

@@ -13,12 +13,16 @@ use rand::Rng;
 use std::time::Duration;
 
 use sim::fault::{Fault, FaultPlan, Peers, Target, TimedFault};
+
+use crate::hazards;
 use sim::rng::SimRng;
 use sim::world::NetworkSettings;
 
 pub struct Scenario {
     pub name: &'static str,
     pub summary: &'static str,
+    /// The public reference whose hazard it reproduces (hazard scenarios only).
+    pub reproduces: &'static str,
     faults: fn(&mut SimRng, Duration) -> Vec<TimedFault>,
 }
 
@@ -33,50 +37,101 @@ impl Scenario {
 }
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario { name: "none", summary: "no faults: the baseline", faults: |_, _| Vec::new() },
+    Scenario { name: "none", summary: "no faults: the baseline", reproduces: "", faults: |_, _| Vec::new() },
     Scenario {
         name: "gc-pause",
         summary: "1-3 process pauses of 50 ms to 25 s, mostly of the client inside its critical section",
+        reproduces: "",
         faults: gc_pauses,
     },
     Scenario {
         name: "partition",
         summary: "1-2 partitions of 5-20 s: the primary isolated, the holder cut from the lock servers, or one server isolated",
+        reproduces: "",
         faults: partitions,
     },
     Scenario {
         name: "lossy-network",
         summary: "1-3 episodes of 3-15 s with 5-30% message loss and latency spikes up to 300 ms",
+        reproduces: "",
         faults: lossy_network,
     },
     Scenario {
         name: "clock-drift",
         summary: "a server's clock runs fast and a client's slow, within (<=1%) or far beyond (5-50%) a 1% bound",
+        reproduces: "",
         faults: clock_drift,
     },
     Scenario {
         name: "clock-jump",
         summary: "1-2 forward jumps of 5-60 s of a server's wall clock while the lock is in use",
+        reproduces: "",
         faults: clock_jumps,
     },
     Scenario {
         name: "crash-restart",
         summary: "1-3 crashes of the primary, a random server or the holder; restart after 1-15 s, disk kept 70% of the time",
+        reproduces: "",
         faults: crashes,
     },
     Scenario {
         name: "cache-eviction",
         summary: "1-3 bursts of 5-20 s of memory pressure on every server (caches evict idle keys per their policy)",
+        reproduces: "",
         faults: memory_pressure,
     },
     Scenario {
         name: "failover",
         summary: "the primary crashes (disk lost half the time) or is isolated for 10-30 s, long enough for a failover",
+        reproduces: "",
         faults: failover,
+    },
+    Scenario {
+        name: "redlock-restart",
+        summary: "client-0 reaches only masters 0-2 (of Redlock's 5) and holds the lock 2-4 s; master 0 restarts meanwhile",
+        reproduces: "Redis docs, Distributed Locks with Redis: crash recovery without persistence (fsync-always or delayed-restart prevent it)",
+        faults: hazards::redlock_restart,
+    },
+    Scenario {
+        name: "redlock-clock-jump",
+        summary: "client-0 reaches only masters 0-2 and holds the lock 2-4 s; master 2's wall clock jumps 15-60 s forward",
+        reproduces: "Kleppmann 2016, How to do distributed locking: the clock-jump case (expiry on a monotonic clock prevents it)",
+        faults: hazards::redlock_clock_jump,
+    },
+    Scenario {
+        name: "pause-after-check",
+        summary: "a client that has just checked its lock (right before its write) pauses 15-30 s",
+        reproduces: "Kleppmann 2016: the GC pause between the lock check and the write (fencing tokens prevent it)",
+        faults: hazards::pause_after_check,
+    },
+    Scenario {
+        name: "session-pause",
+        summary: "a client that has just entered its critical section pauses 15-30 s, past its session or lease",
+        reproduces: "Jepsen, etcd 3.4.3 (2020): a paused holder outlives its lease (fencing with the revision prevents it)",
+        faults: hazards::session_pause,
+    },
+    Scenario {
+        name: "failover-split-brain",
+        summary: "the primary and the holder are cut off together for 20-30 s (run cache with --param replica=true)",
+        reproduces: "Redis docs, Sentinel: consistency under partitions (the old master keeps granting; one authority or fencing prevents it)",
+        faults: hazards::failover_split_brain,
+    },
+    Scenario {
+        name: "majorities-ring",
+        summary: "majorities-ring partitions of 5-15 s on a start/stop cycle (clients beside a server; try --pattern timeout)",
+        reproduces: "Jepsen, Hazelcast 3.8.3 (2017): every server hears a different majority (quorum designs hold)",
+        faults: hazards::majorities_ring,
+    },
+    Scenario {
+        name: "client-clock",
+        summary: "the holder's clock runs 20-50% slow and it stalls just past a 10 s lease; two clients' wall clocks jump 5-30 s",
+        reproduces: "ShedLock, Chubby, DynamoDB lock client: leases timed on client clocks (fencing, or drift within the bound, prevents it)",
+        faults: hazards::client_clock,
     },
     Scenario {
         name: "swarm",
         summary: "each seed draws its own mix and intensity of every fault above (swarm testing); the mix is printed",
+        reproduces: "",
         faults: |_, _| Vec::new(),
     },
 ];

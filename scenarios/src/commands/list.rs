@@ -18,6 +18,9 @@ pub fn run() -> Result<ExitCode, Failure> {
     println!("scenarios (-s):");
     for s in SCENARIOS {
         println!("  {:<24} {}", s.name, s.summary);
+        if !s.reproduces.is_empty() {
+            println!("      reproduces: {}", s.reproduces);
+        }
     }
     println!("workloads (-w):");
     for w in WORKLOADS {

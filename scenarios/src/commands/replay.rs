@@ -90,7 +90,14 @@ fn print_table(run: &SeedRun, trace: bool) {
     } else {
         println!("fault plan:");
         for f in &run.plan.faults {
-            println!("  at {:>10.3}s  {}", f.at.as_secs_f64(), serde_json::to_string(&f.fault).expect("serializable"));
+            let fault = serde_json::to_string(&f.fault).expect("serializable");
+            match &f.when {
+                Some(when) => {
+                    let when = serde_json::to_string(when).expect("serializable");
+                    println!("  at {:>10.3}s  when {when}  {fault}", f.at.as_secs_f64())
+                }
+                None => println!("  at {:>10.3}s  {fault}", f.at.as_secs_f64()),
+            }
         }
     }
     let h = &run.history;

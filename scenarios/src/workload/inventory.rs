@@ -5,6 +5,10 @@
 //! time answer), then spends a moment preparing the request: the window in
 //! which a pause after the check makes the write stale anyway.
 //!
+//! The think time (`think_min_ms`..`think_max_ms`, 5-15 ms by default) is
+//! how long the lock is held; hazards that need a lock held across a
+//! restart, a failover or an expiry want it near the TTL's half.
+//!
 //! Corrupted: a lost update or more units sold than were in stock
 //! ([`corrupted`]). Designs that are not locks run "take one
 //! unit if any" as one guarded operation.
@@ -14,7 +18,7 @@ use std::time::Duration;
 
 use algorithms::lock::{AcquireMode, Client, Connector};
 use algorithms::operator::{GuardedOp, Operated, Operator};
-use algorithms::params::{ParamReader, ParamSpec};
+use algorithms::params::{ParamReader, ParamSpec, MAX_MS};
 use algorithms::resource::{ResourceConfig, Update};
 use sim::check::DEFAULT_LOCK;
 use sim::history::{EventKind, History};
@@ -36,16 +40,30 @@ pub const INFO: WorkloadInfo = WorkloadInfo {
     configure,
 };
 
-const PARAMS: &[ParamSpec] = &[];
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::millis("think_min_ms", 5, 0, MAX_MS, "shortest time between the read and the write (the hold)"),
+    ParamSpec::millis(
+        "think_max_ms",
+        15,
+        0,
+        MAX_MS,
+        "longest; near the lock's TTL/2, hazards that need a held lock are reached",
+    ),
+];
 
-fn configure(common: &Common, _p: &ParamReader) -> Result<Arc<dyn Workload>, String> {
+fn configure(common: &Common, p: &ParamReader) -> Result<Arc<dyn Workload>, String> {
     if common.stock < 1 {
         return Err("--stock must be at least 1".into());
+    }
+    let think = (p.millis("think_min_ms")?, p.millis("think_max_ms")?);
+    if think.0 > think.1 {
+        return Err("inventory: think_min_ms must not exceed think_max_ms".into());
     }
     Ok(Arc::new(Inventory {
         clients: common.clients,
         stock: common.stock,
         pattern: common.pattern(AcquireMode::Blocking),
+        think,
         ..Inventory::default()
     }))
 }
@@ -81,6 +99,10 @@ impl Default for Inventory {
 impl Workload for Inventory {
     fn name(&self) -> &'static str {
         INFO.name
+    }
+
+    fn marks(&self) -> &'static [&'static str] {
+        &[sim::world::CS_ENTER, super::lock_use::LOCK_CHECKED]
     }
 
     fn effects(&self) -> &'static Effects {

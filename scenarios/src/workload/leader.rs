@@ -84,6 +84,10 @@ impl Workload for LeaderElection {
         INFO.name
     }
 
+    fn marks(&self) -> &'static [&'static str] {
+        &[sim::world::CS_ENTER, super::lock_use::LOCK_CHECKED]
+    }
+
     fn effects(&self) -> &'static Effects {
         &corrupted::EFFECTS
     }

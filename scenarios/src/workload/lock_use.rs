@@ -19,6 +19,10 @@ use sim::world::NodeCtx;
 
 use super::Pattern;
 
+/// The mark a client makes right before a guarded write, after the lock's
+/// validity check if the design has one ([`WorkLock::still_valid`]).
+pub const LOCK_CHECKED: &str = "lock-checked";
+
 /// One named lock of one client.
 pub struct WorkLock {
     /// `None`: the workload's only lock (recorded without a name).
@@ -96,8 +100,14 @@ impl WorkLock {
 
     /// Ask the lock whether it is still valid right before acting on it, and
     /// record the answer (designs without such a check always go ahead).
+    /// Going ahead is marked [`LOCK_CHECKED`]: the moment a pause makes the
+    /// coming write stale whatever the check said (Kleppmann's case).
     pub fn still_valid(&mut self, ctx: &NodeCtx) -> bool {
-        let Some(valid) = self.lock.check() else { return true };
+        let valid = self.lock.check();
+        if valid != Some(false) {
+            ctx.mark(LOCK_CHECKED);
+        }
+        let Some(valid) = valid else { return true };
         let outcome = if valid { Outcome::Ok } else { Outcome::Fail };
         ctx.record(EventKind::Complete { op: Op::Check, outcome, token: None });
         valid

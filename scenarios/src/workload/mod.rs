@@ -52,6 +52,11 @@ pub trait Workload: Send + Sync {
     /// Its own throughput and liveness figures, measured from the history
     /// (and the run's generic metrics, already measured from it).
     fn figures(&self, history: &History, metrics: &RunMetrics) -> Vec<Figure>;
+    /// The protocol moments its clients mark for triggered faults when the
+    /// design is a lock (every lock workload enters critical sections).
+    fn marks(&self) -> &'static [&'static str] {
+        &[sim::world::CS_ENTER]
+    }
 }
 
 /// How clients acquire locks: the pattern and whether they re-enter.
