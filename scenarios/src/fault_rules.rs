@@ -12,7 +12,7 @@ use sim::net::MAX_LATENCY_MS;
 use sim::rng::SimRng;
 use sim::world::NetworkSettings;
 
-use crate::scenario::uniform;
+use crate::draw::uniform;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -18,7 +18,7 @@ use sim::fault::{Fault, Shape, Target, TimedFault, Trigger};
 use sim::rng::SimRng;
 use sim::world::CS_ENTER;
 
-use crate::scenario::uniform;
+use crate::draw::uniform;
 use crate::workload::lock_use::LOCK_CHECKED;
 
 fn ms(n: u64) -> Duration {

@@ -6,6 +6,7 @@ pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod draw;
 pub mod experiment;
 pub mod failure;
 pub mod fault_rules;

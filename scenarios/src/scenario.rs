@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use sim::fault::{Fault, FaultPlan, Peers, Target, TimedFault};
 
+use crate::draw::uniform;
 use crate::hazards;
 use sim::rng::SimRng;
 use sim::world::NetworkSettings;
@@ -138,11 +139,6 @@ pub const SCENARIOS: &[Scenario] = &[
 
 pub fn scenario(name: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.name == name)
-}
-
-/// A duration drawn uniformly from `lo..=hi`, in whole microseconds.
-pub fn uniform(rng: &mut SimRng, lo: Duration, hi: Duration) -> Duration {
-    Duration::from_micros(rng.gen_range(lo.as_micros() as u64..=hi.as_micros() as u64))
 }
 
 fn ms(n: u64) -> Duration {
