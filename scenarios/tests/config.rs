@@ -69,6 +69,51 @@ fn malformed_files_are_refused_naming_the_file_and_key() {
 }
 
 #[test]
+fn malformed_partitions_and_triggers_are_refused_naming_the_key() {
+    let head = "algorithm = \"redlock\"\nscenario = \"custom\"\n[[faults]]\n";
+    let groups = format!("{head}kind = \"partition\"\nshape = \"groups\"\n");
+    refused(&format!("{groups}groups = [[\"client:0\"]]\n"), &["faults[0].groups must be two non-empty lists"]);
+    refused(&format!("{groups}groups = [[\"client:0\"], []]\n"), &["faults[0].groups must be two non-empty lists"]);
+    refused(&format!("{groups}groups = [[\"client:0\"], [\"leader\"]]\n"), &["faults[0].groups: target 'leader'"]);
+    refused(&groups, &["faults[0].groups is required for shape = \"groups\""]);
+    refused(
+        &format!("{groups}groups = [[\"node:client-0\"], [\"node:redis-9\"]]\n"),
+        &["faults[0].groups: no node is named 'redis-9'", "redis-4"],
+    );
+    refused(
+        &format!("{head}kind = \"partition\"\nshape = \"majorities-ring\"\none_way = true\n"),
+        &["faults[0].one_way does not apply to shape = \"majorities-ring\""],
+    );
+    refused(
+        &format!("{head}kind = \"pause\"\nservers = [1, 2]\n"),
+        &["faults[0].servers applies only to shape = \"from-servers\""],
+    );
+    refused(
+        &format!("{head}kind = \"pause\"\nshape = \"bridge\"\n"),
+        &["faults[0].shape applies only to kind = \"partition\""],
+    );
+    refused(
+        &format!("{head}kind = \"crash\"\nwhen = \"master-accepted\"\n"),
+        &["faults[0].when: redlock with workload inventory never marks 'master-accepted'", "bare-majority"],
+    );
+    refused(
+        &format!("{head}kind = \"pause\"\ntarget = \"triggering\"\n"),
+        &["faults[0].target 'triggering' needs when"],
+    );
+    refused(
+        &format!("{head}kind = \"pause\"\nwhen = \"cs-enter\"\nwhen_by = \"every-client\"\n"),
+        &["faults[0].when_by = 'every-client': must name one node"],
+    );
+    refused(&format!("{head}kind = \"pause\"\ndelay_ms = [5, 1]\n"), &["faults[0].delay_ms needs when"]);
+    let optimistic =
+        "algorithm = \"optimistic\"\nscenario = \"custom\"\n[[faults]]\nkind = \"pause\"\nwhen = \"cs-enter\"\n";
+    refused(
+        optimistic,
+        &["faults[0].when: optimistic with workload inventory never marks 'cs-enter' (it marks: nothing)"],
+    );
+}
+
+#[test]
 fn a_file_and_flags_cannot_be_mixed_and_compare_writes_nothing_on_a_bad_file() {
     let example = examples()[0].clone();
     let out = locksim(&["run", "--config", example.to_str().unwrap(), "-a", "cache"]);

@@ -346,3 +346,33 @@ fn healing_plays_the_inverse_of_every_active_fault_and_their_ends_then_do_nothin
     assert_eq!(after, Ok(1));
     assert_eq!(ended, (None, None), "healing already ended both faults");
 }
+
+#[test]
+fn a_triggered_fault_waits_for_the_first_mark_after_it_is_armed_then_its_delay() {
+    // The client marks "x" at 0.5 s (before the fault is armed) and at 3 s;
+    // the fault, armed at 1 s, pauses whoever marked 100 ms after the mark.
+    let trigger = fault::Trigger { mark: "x".into(), by: None, delay: Duration::from_millis(100) };
+    let pause = Fault::Pause { target: Target::Triggering, duration: Duration::from_secs(1) };
+    let plan = FaultPlan::new(vec![TimedFault::when(Duration::from_secs(1), trigger, pause)]);
+    plan.validate().unwrap();
+    let woke = with_client(10, plan, |ctx, _| {
+        Box::pin(async move {
+            for at in [500, 3_000] {
+                madsim::time::sleep(Duration::from_millis(at) - SimTime::now().as_duration()).await;
+                ctx.mark("x");
+            }
+            // Paused from 3.1 s to 4.1 s: this sleep, due at 3.2 s, ends when the pause does.
+            madsim::time::sleep(Duration::from_millis(200)).await;
+            SimTime::now()
+        })
+    });
+    let (resumed, late) = (SimTime::from_duration(Duration::from_millis(4_100)), Duration::from_millis(1));
+    assert!(woke[0] >= resumed && woke[0] <= resumed + late, "woke at {}", woke[0]);
+}
+
+#[test]
+fn a_fault_aimed_at_the_triggering_node_needs_a_trigger() {
+    let pause = Fault::Pause { target: Target::Triggering, duration: Duration::from_secs(1) };
+    let err = FaultPlan::new(vec![TimedFault::at(Duration::from_secs(1), pause)]).validate().unwrap_err();
+    assert!(err.contains("has no trigger"), "{err}");
+}
