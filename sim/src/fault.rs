@@ -84,6 +84,10 @@ pub enum Fault {
     /// "memory-pressure" makes a cache evict keys); nodes without a handler
     /// for the name ignore it.
     Signal { target: Target, name: String, duration: Duration },
+    /// Jepsen's clock "strobe": step the node's wall clock by `delta_ns`, then
+    /// back, every `period`, for `duration` (an even number of steps, at
+    /// least two), so it ends where it started; healing stops it there too.
+    ClockStrobe { target: Target, delta_ns: i64, period: Duration, duration: Duration },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,6 +129,18 @@ impl FaultPlan {
                 }
                 Fault::Partition { side, .. } if side.is_empty() => {
                     return Err(format!("fault {i}: a partition needs at least one node on its side"));
+                }
+                Fault::ClockJump { delta_ns, .. } | Fault::ClockStrobe { delta_ns, .. }
+                    if *delta_ns < 0 && u128::from(delta_ns.unsigned_abs()) > f.at.as_nanos() =>
+                {
+                    return Err(format!(
+                        "fault {i}: delta_ns steps the clock back {:.3}s, more than its age at the fault's start ({:.3}s)",
+                        delta_ns.unsigned_abs() as f64 / 1e9,
+                        f.at.as_secs_f64()
+                    ));
+                }
+                Fault::ClockStrobe { period, .. } if period.is_zero() => {
+                    return Err(format!("fault {i}: a strobe's period must be above zero"));
                 }
                 _ => {}
             }
@@ -247,7 +263,41 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault) {
             let Some(ended) = ends_after(world, duration, fault).await else { return };
             note(&ended, FaultKind::Signal, FaultPhase::End, &format!("{name} on {} ends", names(&ended)));
         }
+        Fault::ClockStrobe { target, delta_ns, period, duration } => {
+            let nodes = resolve(&target);
+            let detail = format!(
+                "{} wall clock strobes between +0s and {:+.3}s every {:.3}s for {:.3}s",
+                names(&nodes),
+                delta_ns as f64 / 1e9,
+                period.as_secs_f64(),
+                duration.as_secs_f64()
+            );
+            note(&nodes, FaultKind::ClockStrobe, FaultPhase::Start, &detail);
+            // Each cycle is one step away (filed with its step back, so healing
+            // mid-cycle steps back at once) and, a period later, the step back.
+            let mut back = Vec::new();
+            for cycle in 0..strobe_cycles(period, duration) {
+                if cycle > 0 {
+                    madsim::time::sleep(period).await;
+                    if world.healed() {
+                        return; // healed while the clock was back where it started
+                    }
+                }
+                let away = world.apply_fault(nodes.iter().map(|&node| Effect::JumpAway { node, delta_ns }));
+                let Some(stepped_back) = ends_after(world, period, away).await else { return };
+                back = stepped_back;
+            }
+            let detail = format!("{} wall clock strobe ends (back where it started)", names(&back));
+            note(&back, FaultKind::ClockStrobe, FaultPhase::End, &detail);
+        }
     }
+}
+
+/// How many times a strobe steps away and back: one cycle per two periods of
+/// its duration, and at least one (a zero period counts as one nanosecond).
+pub fn strobe_cycles(period: Duration, duration: Duration) -> u64 {
+    let two_periods = period.as_nanos().max(1) * 2;
+    (duration.as_nanos() / two_periods).clamp(1, u64::MAX as u128) as u64
 }
 
 /// Let `fault` last `duration`, then end it: the nodes its end acted on, or
@@ -267,6 +317,7 @@ fn aims_at_holder(fault: &Fault) -> bool {
         | Fault::Signal { target, .. } => *target == Target::Holder,
         Fault::Partition { side, .. } => side.contains(&Target::Holder),
         Fault::Network { .. } => false,
+        Fault::ClockStrobe { target, .. } => *target == Target::Holder,
     }
 }
 
