@@ -260,7 +260,8 @@ fn healing_ends_every_fault_and_pending_fault_actions_then_do_nothing() {
 fn one_call_under_cut(cut: fn(NodeId, NodeId) -> Cut, cut_at: Duration) -> (u32, Result<u64, RpcError>) {
     run_seed(5, Duration::from_secs(3600), move || async move {
         let ten_ms = Duration::from_millis(10);
-        let world = World::new(5, NetworkSettings { loss: 0.0, latency_min: ten_ms, latency_max: ten_ms }, ClockSpread::NONE);
+        let world =
+            World::new(5, NetworkSettings { loss: 0.0, latency_min: ten_ms, latency_max: ten_ms }, ClockSpread::NONE);
         let served = Arc::new(AtomicU32::new(0));
         let counter = served.clone();
         let server = world.add_node("server", Role::Server, ClockSettings::default(), move |ctx: NodeCtx| {
@@ -425,10 +426,15 @@ fn a_strobe_alternates_the_wall_clock_and_ends_where_it_started() {
         let away = (1_000..1_600).contains(&ms) && (ms - 1_000) / 200 % 2 == 0;
         assert_eq!(offset, if away { 3_000_000_000 } else { 0 }, "at {ms} ms: {offsets:?}");
     }
-    let strobes: Vec<_> = kinds.iter().filter_map(|k| match k {
-        EventKind::Fault { kind: sim::history::FaultKind::ClockStrobe, phase, detail } => Some((*phase, detail.clone())),
-        _ => None,
-    }).collect();
+    let strobes: Vec<_> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            EventKind::Fault { kind: sim::history::FaultKind::ClockStrobe, phase, detail } => {
+                Some((*phase, detail.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     assert_eq!(strobes.len(), 2, "one start and one end: {strobes:?}");
     assert_eq!(strobes[0].1, "n wall clock strobes between +0s and +3.000s every 0.200s for 1.000s");
 }
@@ -441,7 +447,8 @@ fn healing_mid_strobe_stops_it_with_the_clock_back_where_it_started() {
         let expected = if (1_000..1_100).contains(&ms) { 3_000_000_000 } else { 0 };
         assert_eq!(offset, expected, "at {ms} ms: {offsets:?}");
     }
-    let ends = kinds.iter().filter(|k| matches!(k, EventKind::Fault { phase: sim::history::FaultPhase::End, .. })).count();
+    let ends =
+        kinds.iter().filter(|k| matches!(k, EventKind::Fault { phase: sim::history::FaultPhase::End, .. })).count();
     assert_eq!(ends, 0, "a healed strobe records no end of its own");
 }
 
