@@ -4,6 +4,9 @@
 //! same kind on the same node; a heal ends every fault still going, and a
 //! fault that never ended has no end. Spans come in the order their faults
 //! started. The timeline draws them as bands and the narrative tells them.
+//! [`FaultSpan::effect`] reads what a clock fault did from its detail (the
+//! injector's wording, `sim::fault`), for labels that say the jump rather
+//! than how long the band happens to be.
 
 use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId};
 use sim::time::SimTime;
@@ -17,6 +20,32 @@ pub(crate) struct FaultSpan {
     pub detail: String,
     /// Index of the start event in `History::events`.
     pub start: usize,
+}
+
+impl FaultSpan {
+    /// What a clock jump or strobe did, as its label says it: the jump
+    /// (`+44.487 s`), or a strobe's step and period (`+3.000 s every 0.200 s`).
+    /// `None` for faults whose length is what matters, or a detail not in
+    /// the injector's wording.
+    pub(crate) fn effect(&self) -> Option<String> {
+        match self.kind {
+            FaultKind::ClockJump => seconds_after(&self.detail, " jumps "),
+            FaultKind::ClockStrobe => {
+                let step = seconds_after(&self.detail, " and ")?;
+                Some(format!("{step} every {}", seconds_after(&self.detail, " every ")?))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The word after `key` in `detail` if it is a number of seconds (`+1.500s`),
+/// written with a space before the unit (`+1.500 s`).
+fn seconds_after(detail: &str, key: &str) -> Option<String> {
+    let (_, rest) = detail.split_once(key)?;
+    let number = rest.split_whitespace().next()?.strip_suffix('s')?;
+    number.parse::<f64>().ok()?;
+    Some(format!("{number} s"))
 }
 
 /// Pair each fault start with the next end of the same kind on the same node.
@@ -81,5 +110,26 @@ mod tests {
         assert_eq!(fault_spans(&h)[2].until, None);
         h.events.insert(21, Event { at: SimTime(35_000_000_000), node: NodeId(0), kind: EventKind::Heal });
         assert_eq!(fault_spans(&h)[2].until, Some(SimTime(35_000_000_000)));
+    }
+
+    #[test]
+    fn clock_faults_are_told_by_what_they_did() {
+        let span = |kind, detail: &str| FaultSpan {
+            node: NodeId(1),
+            kind,
+            from: SimTime::ZERO,
+            until: None,
+            detail: detail.into(),
+            start: 0,
+        };
+        assert_eq!(
+            span(FaultKind::ClockJump, "redis-1, redis-2 wall clock jumps +44.487s").effect().unwrap(),
+            "+44.487 s"
+        );
+        assert_eq!(span(FaultKind::ClockJump, "client-3 wall clock jumps -1.250s").effect().unwrap(), "-1.250 s");
+        let strobe = "client-2 wall clock strobes between +0s and +3.000s every 0.200s for 10.000s";
+        assert_eq!(span(FaultKind::ClockStrobe, strobe).effect().unwrap(), "+3.000 s every 0.200 s");
+        assert_eq!(span(FaultKind::ClockJump, "+1s").effect(), None, "not the injector's wording");
+        assert_eq!(span(FaultKind::Pause, "client-1 paused for 1.000s").effect(), None);
     }
 }

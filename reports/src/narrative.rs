@@ -5,7 +5,7 @@
 //! says in time order what the involved clients did from their last
 //! successful acquire up to the violation: acquisitions (with their fencing
 //! tokens), critical-section entries and exits, releases, the faults that hit
-//! them (pauses with their length, crashes, clock jumps) and faults on
+//! them (pauses with their length, crashes, clock jumps and strobes) and faults on
 //! servers or the network meanwhile, the writes the resource accepted or
 //! rejected (values, tokens, why rejected), and finally what went wrong. Times
 //! are global simulated seconds with three decimals and " s" ([`at`]).
@@ -300,6 +300,7 @@ fn fault_clause(who: &str, span: &FaultSpan) -> String {
         (FaultKind::Crash, _) => format!("{who} crashed at {from}"),
         (FaultKind::ClockJump, _) => format!("{who}'s clock jumped at {from}{}", detail(span)),
         (FaultKind::ClockDrift, _) => format!("{who}'s clock began to drift at {from}{}", detail(span)),
+        (FaultKind::ClockStrobe, _) => format!("{who}'s clock began to strobe at {from}{}", detail(span)),
         (kind, _) => format!("{who} suffered a {kind:?} fault at {from}{}", detail(span)),
     }
 }
@@ -314,6 +315,7 @@ fn context_fault_clause(target: Option<String>, span: &FaultSpan) -> String {
         (Some(who), FaultKind::Crash) => format!("{who} crashed at {from}{}", restarted(span)),
         (Some(who), FaultKind::Pause) => format!("{who} was paused at {from}{lasting}"),
         (Some(who), FaultKind::ClockJump) => format!("{who}'s clock jumped at {from}{}", detail(span)),
+        (Some(who), FaultKind::ClockStrobe) => format!("{who}'s clock began to strobe at {from}{}", detail(span)),
         (Some(who), kind) => format!("{who} suffered a {kind:?} fault at {from}{lasting}{}", detail(span)),
     }
 }
@@ -434,6 +436,19 @@ pub(crate) mod tests {
         let text = explain(&h, &v, &[LOST_UPDATE]);
         assert!(text.contains("more events)"), "{text}");
         assert!(text.contains("client-1's clock jumped at 12.000 s (+1s)"), "{text}");
+        // A strobe is told with what it did.
+        let (mut h, v) = gc_pause_story();
+        let detail = "client-1 wall clock strobes between +0s and +3.000s every 0.200s for 10.000s";
+        h.events.insert(
+            6,
+            Event {
+                at: SimTime(12 * S),
+                node: NodeId(1),
+                kind: fault(FaultKind::ClockStrobe, FaultPhase::Start, detail),
+            },
+        );
+        let text = explain(&h, &v, &[LOST_UPDATE]);
+        assert!(text.contains(&format!("client-1's clock began to strobe at 12.000 s ({detail})")), "{text}");
         assert!(text.ends_with("(lost update)."), "{text}");
         assert!(text.split("; ").count() <= MAX_CLAUSES, "{text}");
     }

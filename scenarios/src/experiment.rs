@@ -9,6 +9,7 @@ use std::time::Duration;
 use algorithms::lock::{AcquireMode, Deployment, Design};
 use algorithms::params::{quote, Params};
 use sim::check::{judge, Verdict};
+use sim::clock::ClockSpread;
 use sim::fault::{self, FaultPlan};
 use sim::history::History;
 use sim::metrics::{Figure, RunMetrics};
@@ -41,7 +42,7 @@ fn check_named_nodes(
     let Some((i, _)) = rules.iter().enumerate().find(|(_, r)| !r.named_nodes().is_empty()) else { return Ok(()) };
     let (deployment, workload) = (deployment.clone(), workload.clone());
     let nodes = run_seed(0, Duration::from_secs(1), move || async move {
-        let world = World::new(0, network);
+        let world = World::new(0, network, ClockSpread::NONE);
         workload.deploy(&world, deployment.deploy(&world));
         world.finish().await.nodes.into_iter().skip(1).map(|n| n.name).collect::<Vec<_>>()
     })
@@ -98,6 +99,8 @@ pub struct Experiment {
     /// How reports name the cell ([`ExperimentSpec::cell_names`]).
     names: [String; 3],
     pub network: NetworkSettings,
+    /// How far apart the nodes' clocks start (each run draws them from its seed).
+    pub clocks: ClockSpread,
 }
 
 /// Everything one seed produced.
@@ -138,6 +141,10 @@ impl Experiment {
             return Err(why);
         }
         knobs::validate(&spec)?;
+        // What depends on the run's length, now that the length is known to be in range.
+        for (i, rule) in spec.faults.iter().enumerate() {
+            rule.validate_for_run(Duration::from_secs(spec.duration_s)).map_err(|e| format!("faults[{i}].{e}"))?;
+        }
         let mode = spec.pattern.map(|p| match p {
             PatternName::Try => AcquireMode::Try,
             PatternName::Blocking => AcquireMode::Blocking,
@@ -166,6 +173,7 @@ impl Experiment {
             liveness: Duration::from_secs(spec.liveness_s),
             names: spec.cell_names(),
             network,
+            clocks: ClockSpread::new(spec.clock_offset_ms, spec.clock_drift_ppm),
             spec,
         })
     }
@@ -192,13 +200,13 @@ impl Experiment {
 
     /// Run one seed with a given fault plan (tests use hand-written plans).
     pub fn run_with(&self, seed: u64, plan: FaultPlan) -> Result<SeedRun, SeedPanic> {
-        let (deployment, workload, duration, liveness, network) =
-            (self.deployment.clone(), self.workload.clone(), self.duration, self.liveness, self.network);
+        let (deployment, workload, duration, liveness, network, clocks) =
+            (self.deployment.clone(), self.workload.clone(), self.duration, self.liveness, self.network, self.clocks);
         let injected = plan.clone();
         // Runs end on their own; the limit only catches a runaway.
         let limit = duration + liveness + Duration::from_secs(3600);
         let history = run_seed(seed, limit, move || async move {
-            let world = World::new(seed, network);
+            let world = World::new(seed, network, clocks);
             let lock = deployment.deploy(&world);
             workload.deploy(&world, lock);
             fault::inject(&world, &injected);

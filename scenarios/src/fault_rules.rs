@@ -24,6 +24,7 @@ pub enum RuleKind {
     ClockJump,
     ClockDrift,
     MemoryPressure,
+    ClockStrobe,
 }
 
 fn shape_name(shape: ShapeName) -> &'static str {
@@ -48,6 +49,7 @@ impl RuleKind {
             RuleKind::ClockJump => "clock-jump",
             RuleKind::ClockDrift => "clock-drift",
             RuleKind::MemoryPressure => "memory-pressure",
+            RuleKind::ClockStrobe => "clock-strobe",
         }
     }
 }
@@ -77,7 +79,7 @@ pub struct FaultRule {
     #[serde(default = "one")]
     pub count: [u32; 2],
     /// How long each lasts (pause, crash until restart, partition, network,
-    /// clock drift, memory pressure).
+    /// clock drift, memory pressure, clock strobe).
     #[serde(default = "default_duration")]
     pub duration_ms: [u64; 2],
     /// When each starts, in percent of the run.
@@ -95,7 +97,8 @@ pub struct FaultRule {
     /// network: the worst one-way latency.
     #[serde(default)]
     pub latency_max_ms: Option<[u64; 2]>,
-    /// clock-jump: how far the wall clock steps (negative goes back).
+    /// clock-jump: how far the wall clock steps (negative goes back);
+    /// clock-strobe: how far each step away goes.
     #[serde(default)]
     pub jump_ms: Option<[i64; 2]>,
     /// clock-drift: the rate error in parts per million.
@@ -126,6 +129,9 @@ pub struct FaultRule {
     /// How long after the mark the fault starts.
     #[serde(default)]
     pub delay_ms: Option<[u64; 2]>,
+    /// clock-strobe: how long the clock stays away, and then back, per step.
+    #[serde(default)]
+    pub period_ms: Option<[u64; 2]>,
 }
 
 fn default_target() -> String {
@@ -229,6 +235,12 @@ impl FaultRule {
                 }
                 within("drift_ppm", drift, -999_999, MAX_DRIFT_PPM)?;
             }
+            RuleKind::ClockStrobe => {
+                needs("jump_ms", self.jump_ms.is_some())?;
+                within("jump_ms", self.jump_ms.unwrap_or_default(), -MAX_JUMP_MS, MAX_JUMP_MS)?;
+                needs("period_ms", self.period_ms.is_some())?;
+                within("period_ms", self.period_ms.unwrap_or_default(), 1, algorithms::params::MAX_MS)?;
+            }
             _ => {}
         }
         self.validate_partition()?;
@@ -317,6 +329,28 @@ impl FaultRule {
         within("delay_ms", self.delay_ms.unwrap_or_default(), 0, algorithms::params::MAX_MS)?;
         if self.when.is_none() && self.targets().any(|t| t == "triggering") {
             return Err("target 'triggering' needs when (the mark whose node it hits)".into());
+        }
+        Ok(())
+    }
+
+    /// Check what depends on the run's `duration` (call after [`FaultRule::validate`]):
+    /// a clock cannot step back further than it has run, so the lowest
+    /// `jump_ms` of a clock-jump or clock-strobe rule must not go back past
+    /// the earliest start the rule allows (`at_percent[0]` of the run).
+    pub fn validate_for_run(&self, duration: Duration) -> Result<(), String> {
+        let (RuleKind::ClockJump | RuleKind::ClockStrobe, Some([lowest, _])) = (self.kind, self.jump_ms) else {
+            return Ok(());
+        };
+        // Whole milliseconds, rounded down like the draw's start (u128: no overflow).
+        let earliest_ms = duration.as_millis() * u128::from(self.at_percent[0]) / 100;
+        if lowest < 0 && u128::from(lowest.unsigned_abs()) > earliest_ms {
+            return Err(format!(
+                "jump_ms = {:?}: a clock cannot step back {} ms when the earliest start (at_percent {}% of {} s) is {earliest_ms} ms into the run",
+                self.jump_ms.unwrap_or_default(),
+                lowest.unsigned_abs(),
+                self.at_percent[0],
+                duration.as_secs()
+            ));
         }
         Ok(())
     }
@@ -414,6 +448,13 @@ impl FaultRule {
                     RuleKind::MemoryPressure => {
                         Fault::Signal { target: target.clone(), name: "memory-pressure".into(), duration: length }
                     }
+                    RuleKind::ClockStrobe => {
+                        let [j0, j1] = self.jump_ms.expect("validated");
+                        let [p0, p1] = self.period_ms.expect("validated");
+                        let delta_ns = rng.gen_range(j0..=j1) * 1_000_000;
+                        let period = Duration::from_millis(rng.gen_range(p0..=p1));
+                        Fault::ClockStrobe { target: target.clone(), delta_ns, period, duration: length }
+                    }
                 };
                 match self.draw_trigger(rng) {
                     Some(when) => TimedFault::when(at, when, fault),
@@ -449,6 +490,7 @@ mod tests {
             when: None,
             when_by: None,
             delay_ms: None,
+            period_ms: None,
         }
     }
 
@@ -475,5 +517,47 @@ mod tests {
         let mut r = rule(RuleKind::ClockDrift);
         r.drift_ppm = Some([-2_000_000, 0]);
         assert!(r.validate().unwrap_err().contains("must move forwards"));
+    }
+
+    #[test]
+    fn a_clock_cannot_be_stepped_back_further_than_it_has_run() {
+        let minute = Duration::from_secs(60);
+        let mut r = rule(RuleKind::ClockJump);
+        // at_percent [10, 20] of a minute: the earliest start is 6 s in.
+        r.jump_ms = Some([-6_000, 5_000]);
+        assert_eq!(r.validate().and_then(|()| r.validate_for_run(minute)), Ok(()));
+        r.jump_ms = Some([-6_001, 5_000]);
+        assert_eq!(
+            r.validate_for_run(minute).unwrap_err(),
+            "jump_ms = [-6001, 5000]: a clock cannot step back 6001 ms when the earliest start (at_percent 10% of 60 s) is 6000 ms into the run"
+        );
+        // Every drawn plan is valid: no fault starts before the clock has run that far.
+        r.jump_ms = Some([-6_000, -6_000]);
+        for seed in 0..20 {
+            let plan = sim::fault::FaultPlan::new(r.draw(&mut sim::rng::stream(seed, "x"), minute));
+            plan.validate().unwrap();
+        }
+        let mut s = rule(RuleKind::ClockStrobe);
+        s.jump_ms = Some([-7_000, 1_000]);
+        s.period_ms = Some([10, 20]);
+        assert!(s.validate().is_ok() && s.validate_for_run(minute).unwrap_err().starts_with("jump_ms"));
+    }
+
+    #[test]
+    fn a_strobe_rule_needs_its_step_and_period_and_draws_within_them() {
+        let mut r = rule(RuleKind::ClockStrobe);
+        assert_eq!(r.validate().unwrap_err(), "jump_ms is required for kind = \"clock-strobe\"");
+        r.jump_ms = Some([1_000, 3_000]);
+        assert_eq!(r.validate().unwrap_err(), "period_ms is required for kind = \"clock-strobe\"");
+        r.period_ms = Some([0, 10]);
+        assert!(r.validate().unwrap_err().starts_with("period_ms = [0, 10]: must lie within 1"));
+        r.period_ms = Some([50, 100]);
+        r.validate().unwrap();
+        for f in r.draw(&mut sim::rng::stream(3, "x"), Duration::from_secs(100)) {
+            let Fault::ClockStrobe { delta_ns, period, duration, .. } = f.fault else { panic!("{f:?}") };
+            assert!((1_000_000_000..=3_000_000_000).contains(&delta_ns), "{delta_ns}");
+            assert!(period >= Duration::from_millis(50) && period <= Duration::from_millis(100));
+            assert!(duration >= Duration::from_millis(100) && duration <= Duration::from_millis(200));
+        }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Every scenario aims at protocol state where it can: it pauses the client
 //! inside its critical section, isolates the primary server or the holder,
-//! jumps the clock of a server while the lock is held. Faults last long
+//! jumps or strobes the clock of a server or a client while the lock is held. Faults last long
 //! enough to matter (no flickering) and happen between 5% and 80% of the run,
 //! so its last fifth shows whether the design recovers. Integer arithmetic
 //! only, so a plan is the same on every machine.
@@ -65,9 +65,15 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "clock-jump",
-        summary: "1-2 forward jumps of 5-60 s of a server's wall clock while the lock is in use",
+        summary: "a server's wall clock jumps 5-60 s forward, and 0-2 more server or client clocks jump 5-60 s forward or 1-30 s back",
         reproduces: "",
         faults: clock_jumps,
+    },
+    Scenario {
+        name: "clock-strobe",
+        summary: "a server's or a client's wall clock strobes by 1-30 s every 50-1000 ms for 5-20 s (Jepsen's strobe)",
+        reproduces: "",
+        faults: clock_strobes,
     },
     Scenario {
         name: "crash-restart",
@@ -261,14 +267,50 @@ fn clock_drift(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     faults
 }
 
+/// Whose clock a clock fault hits: the primary, any server, the holder or any
+/// client, equally often (a client's wall clock matters to designs that
+/// judge expiry or schedule work by it).
+fn clock_target(rng: &mut SimRng) -> Target {
+    match rng.gen_range(0..4) {
+        0 => Target::Primary,
+        1 => Target::RandomServer,
+        2 => Target::Holder,
+        _ => Target::RandomClient,
+    }
+}
+
+/// A server's wall clock jumps forward 5-60 s (a bad NTP server, a VM
+/// restored from a snapshot: what expires its keys early), and 0-2 more
+/// clocks of servers or clients jump either way: forward 5-60 s, or back
+/// 1-30 s (NTP stepping a fast clock back; never further back than the clock
+/// has run).
 fn clock_jumps(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
-    (0..rng.gen_range(1..=2))
-        .map(|_| {
-            let target = if rng.gen_bool(0.5) { Target::Primary } else { Target::RandomServer };
-            let delta_ns = uniform(rng, secs(5), secs(60)).as_nanos() as i64;
-            TimedFault::at(start(rng, duration), Fault::ClockJump { target, delta_ns })
-        })
-        .collect()
+    let server = if rng.gen_bool(0.5) { Target::Primary } else { Target::RandomServer };
+    let forward = uniform(rng, secs(5), secs(60)).as_nanos() as i64;
+    let mut faults = vec![TimedFault::at(start(rng, duration), Fault::ClockJump { target: server, delta_ns: forward })];
+    for _ in 0..rng.gen_range(0..=2) {
+        let target = clock_target(rng);
+        let at = start(rng, duration);
+        let delta_ns = if rng.gen_bool(0.5) {
+            uniform(rng, secs(5), secs(60)).as_nanos() as i64
+        } else {
+            -(uniform(rng, secs(1), secs(30)).min(at).as_nanos() as i64)
+        };
+        faults.push(TimedFault::at(at, Fault::ClockJump { target, delta_ns }));
+    }
+    faults.sort_by_key(|f| f.at);
+    faults
+}
+
+/// Jepsen's strobe: the wall clock flips between its offset and 1-30 s ahead,
+/// every 50-1000 ms, for 5-20 s, and ends where it started.
+fn clock_strobes(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let target = clock_target(rng);
+    let at = start(rng, duration);
+    let delta_ns = uniform(rng, secs(1), secs(30)).as_nanos() as i64;
+    let period = uniform(rng, ms(50), ms(1_000));
+    let length = uniform(rng, secs(5), secs(20));
+    vec![TimedFault::at(at, Fault::ClockStrobe { target, delta_ns, period, duration: length })]
 }
 
 fn crashes(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
@@ -349,6 +391,7 @@ pub fn describe(plan: &FaultPlan) -> String {
             Fault::ClockJump { .. } => "clock-jump",
             Fault::ClockDrift { .. } => "clock-drift",
             Fault::Signal { .. } => "signal",
+            Fault::ClockStrobe { .. } => "clock-strobe",
         };
         *counts.entry(kind).or_default() += 1;
     }
@@ -394,6 +437,24 @@ mod tests {
                 let Fault::Partition { duration, .. } = w[0].fault else { panic!() };
                 assert!(w[0].at + duration <= w[1].at, "seed {seed}: {p:?}");
             }
+        }
+    }
+
+    #[test]
+    fn clock_jumps_go_both_ways_and_hit_servers_and_clients() {
+        let jumps: Vec<(Target, i64)> = (0..100)
+            .flat_map(|seed| plan("clock-jump", seed).faults)
+            .map(|f| match f.fault {
+                Fault::ClockJump { target, delta_ns } => (target, delta_ns),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let (back, forward): (Vec<_>, Vec<_>) = jumps.iter().partition(|(_, d)| *d < 0);
+        assert!(back.len() > 40 && forward.len() > 40, "{} back, {} forward", back.len(), forward.len());
+        assert!(forward.iter().all(|(_, d)| (5_000_000_000..=60_000_000_000).contains(d)));
+        assert!(back.iter().all(|(_, d)| (-30_000_000_000..=-1).contains(d)));
+        for target in [Target::Primary, Target::RandomServer, Target::Holder, Target::RandomClient] {
+            assert!(jumps.iter().any(|(t, _)| *t == target), "never {target:?}");
         }
     }
 

@@ -51,6 +51,10 @@ pub struct ExperimentSpec {
     pub workload_params: Vec<String>,
     /// After the fault phase, how long the healed world has to make progress.
     pub liveness_s: u64,
+    /// Nodes' clocks start up to this many milliseconds apart from true time (±).
+    pub clock_offset_ms: u64,
+    /// Nodes' clocks run up to this many parts per million fast or slow (±).
+    pub clock_drift_ppm: u64,
 }
 
 impl Default for ExperimentSpec {
@@ -71,6 +75,8 @@ impl Default for ExperimentSpec {
             reentrant: false,
             workload_params: Vec::new(),
             liveness_s: 0,
+            clock_offset_ms: 0,
+            clock_drift_ppm: 0,
         };
         knobs::apply_defaults(&mut spec);
         spec

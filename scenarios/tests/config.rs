@@ -56,6 +56,15 @@ fn malformed_files_are_refused_naming_the_file_and_key() {
     refused(&format!("{head}[[faults]]\nkind = \"pause\"\ncount = [3, 1]\n"), &["faults[0].count = [3, 1]"]);
     refused(&format!("{head}[[faults]]\nkind = \"tornado\"\n"), &["unknown variant `tornado`"]);
     refused(&format!("{head}[[faults]]\nkind = \"clock-jump\"\n"), &["jump_ms is required"]);
+    // A backward jump larger than the clock's age at the rule's earliest start (5% of 60 s).
+    refused(
+        &format!("{head}[[faults]]\nkind = \"clock-jump\"\njump_ms = [-3001, 5000]\nat_percent = [5, 80]\n"),
+        &["faults[0].jump_ms = [-3001, 5000]", "3000 ms into the run"],
+    );
+    refused(
+        &format!("{head}[[faults]]\nkind = \"clock-strobe\"\njump_ms = [1000, 2000]\n"),
+        &["faults[0].period_ms is required"],
+    );
     refused("algorithm = \"cache\"\n", &["scenario is required"]);
     refused(
         &format!("{head}duration_s = 999999999\n"),

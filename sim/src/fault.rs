@@ -123,6 +123,10 @@ pub enum Fault {
     /// "memory-pressure" makes a cache evict keys); nodes without a handler
     /// for the name ignore it.
     Signal { target: Target, name: String, duration: Duration },
+    /// Jepsen's clock "strobe": step the node's wall clock by `delta_ns`, then
+    /// back, every `period`, for `duration` (an even number of steps, at
+    /// least two), so it ends where it started; healing stops it there too.
+    ClockStrobe { target: Target, delta_ns: i64, period: Duration, duration: Duration },
 }
 
 impl Fault {
@@ -138,6 +142,7 @@ impl Fault {
             | Fault::Crash { target, .. }
             | Fault::ClockJump { target, .. }
             | Fault::ClockDrift { target, .. }
+            | Fault::ClockStrobe { target, .. }
             | Fault::Signal { target, .. } => vec![target],
             Fault::Partition { shape, .. } => shape.targets(),
             Fault::Network { .. } => Vec::new(),
@@ -204,6 +209,18 @@ impl FaultPlan {
                             "fault {i}: one_way does not apply to this shape (it says each link's direction)"
                         ));
                     }
+                }
+                Fault::ClockJump { delta_ns, .. } | Fault::ClockStrobe { delta_ns, .. }
+                    if *delta_ns < 0 && u128::from(delta_ns.unsigned_abs()) > f.at.as_nanos() =>
+                {
+                    return Err(format!(
+                        "fault {i}: delta_ns steps the clock back {:.3}s, more than its age at the fault's start ({:.3}s)",
+                        delta_ns.unsigned_abs() as f64 / 1e9,
+                        f.at.as_secs_f64()
+                    ));
+                }
+                Fault::ClockStrobe { period, .. } if period.is_zero() => {
+                    return Err(format!("fault {i}: a strobe's period must be above zero"));
                 }
                 _ => {}
             }
@@ -361,7 +378,41 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault, cause: Cause)
             let Some(ended) = ends_after(world, duration, fault).await else { return };
             note(&ended, FaultKind::Signal, FaultPhase::End, &format!("{name} on {} ends", names(&ended)));
         }
+        Fault::ClockStrobe { target, delta_ns, period, duration } => {
+            let nodes = resolve(&target);
+            let detail = format!(
+                "{} wall clock strobes between +0s and {:+.3}s every {:.3}s for {:.3}s",
+                names(&nodes),
+                delta_ns as f64 / 1e9,
+                period.as_secs_f64(),
+                duration.as_secs_f64()
+            );
+            note(&nodes, FaultKind::ClockStrobe, FaultPhase::Start, &detail);
+            // Each cycle is one step away (filed with its step back, so healing
+            // mid-cycle steps back at once) and, a period later, the step back.
+            let mut back = Vec::new();
+            for cycle in 0..strobe_cycles(period, duration) {
+                if cycle > 0 {
+                    madsim::time::sleep(period).await;
+                    if world.healed() {
+                        return; // healed while the clock was back where it started
+                    }
+                }
+                let away = world.apply_fault(nodes.iter().map(|&node| Effect::JumpAway { node, delta_ns }));
+                let Some(stepped_back) = ends_after(world, period, away).await else { return };
+                back = stepped_back;
+            }
+            let detail = format!("{} wall clock strobe ends (back where it started)", names(&back));
+            note(&back, FaultKind::ClockStrobe, FaultPhase::End, &detail);
+        }
     }
+}
+
+/// How many times a strobe steps away and back: one cycle per two periods of
+/// its duration, and at least one (a zero period counts as one nanosecond).
+pub fn strobe_cycles(period: Duration, duration: Duration) -> u64 {
+    let two_periods = period.as_nanos().max(1) * 2;
+    (duration.as_nanos() / two_periods).clamp(1, u64::MAX as u128) as u64
 }
 
 /// Let `fault` last `duration`, then end it: the nodes its end acted on, or
@@ -383,6 +434,7 @@ fn aims_at_holder(fault: &Fault) -> bool {
             shape.targets().contains(&&Target::Holder) || matches!(shape, Shape::PrimaryWith { .. })
         }
         Fault::Network { .. } => false,
+        Fault::ClockStrobe { target, .. } => *target == Target::Holder,
     }
 }
 

@@ -91,6 +91,8 @@ pub enum FaultKind {
     ClockDrift,
     /// A design-specific stress (e.g. memory pressure on a cache).
     Signal,
+    /// A wall clock stepped away and back, again and again (Jepsen's strobe).
+    ClockStrobe,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sim::clock::ClockSettings;
+use sim::clock::{ClockSettings, ClockSpread};
 use sim::fault::{self, Fault, FaultPlan, Peers, Target, TimedFault};
 use sim::history::{EventKind, NodeId, Role};
 use sim::net::{NetworkSettings, Rpc};
@@ -34,7 +34,7 @@ fn with_client<T: Send + 'static>(
     client: impl Fn(NodeCtx, NodeId) -> LocalFuture<T> + Send + Sync + 'static,
 ) -> Vec<T> {
     run_seed(7, Duration::from_secs(3600), move || async move {
-        let world = World::new(7, NetworkSettings::default());
+        let world = World::new(7, NetworkSettings::default(), ClockSpread::NONE);
         let server = echo_server(&world);
         let out: Arc<Mutex<Vec<T>>> = Arc::default();
         let sink = out.clone();
@@ -134,7 +134,7 @@ fn a_reply_waiting_for_a_paused_client_is_seen_when_it_resumes() {
 fn durable_state_survives_a_crash_that_keeps_it_and_not_one_that_loses_it() {
     for (durable, expected) in [(true, vec![1, 2]), (false, vec![1, 1])] {
         let seen = run_seed(1, Duration::from_secs(3600), move || async move {
-            let world = World::new(1, NetworkSettings::default());
+            let world = World::new(1, NetworkSettings::default(), ClockSpread::NONE);
             let seen: Arc<Mutex<Vec<u32>>> = Arc::default();
             let sink = seen.clone();
             world.add_node("n", Role::Server, ClockSettings::default(), move |ctx: NodeCtx| {
@@ -171,7 +171,7 @@ fn durable_state_survives_a_crash_that_keeps_it_and_not_one_that_loses_it() {
 #[test]
 fn a_fast_clock_sleeps_less_global_time_and_a_jump_moves_only_the_wall_clock() {
     let (slept, mono, wall) = run_seed(3, Duration::from_secs(3600), || async {
-        let world = World::new(3, NetworkSettings::default());
+        let world = World::new(3, NetworkSettings::default(), ClockSpread::NONE);
         let out: Arc<Mutex<Option<(Duration, Duration, i64)>>> = Arc::default();
         let sink = out.clone();
         let fast = ClockSettings { offset_ns: 0, drift_ppm: 100_000 }; // 10% fast
@@ -199,7 +199,7 @@ fn a_fast_clock_sleeps_less_global_time_and_a_jump_moves_only_the_wall_clock() {
 /// A client that calls the echo server every 100 ms; the times of the answered calls.
 fn answered_calls(plan: FaultPlan, heal_at: Duration, secs: u64) -> (Vec<SimTime>, Vec<EventKind>) {
     run_seed(11, Duration::from_secs(3600), move || async move {
-        let world = World::new(11, NetworkSettings::default());
+        let world = World::new(11, NetworkSettings::default(), ClockSpread::NONE);
         let server = echo_server(&world);
         let answered: Arc<Mutex<Vec<SimTime>>> = Arc::default();
         let sink = answered.clone();
@@ -260,7 +260,8 @@ fn healing_ends_every_fault_and_pending_fault_actions_then_do_nothing() {
 fn one_call_under_cut(cut: fn(NodeId, NodeId) -> Cut, cut_at: Duration) -> (u32, Result<u64, RpcError>) {
     run_seed(5, Duration::from_secs(3600), move || async move {
         let ten_ms = Duration::from_millis(10);
-        let world = World::new(5, NetworkSettings { loss: 0.0, latency_min: ten_ms, latency_max: ten_ms });
+        let world =
+            World::new(5, NetworkSettings { loss: 0.0, latency_min: ten_ms, latency_max: ten_ms }, ClockSpread::NONE);
         let served = Arc::new(AtomicU32::new(0));
         let counter = served.clone();
         let server = world.add_node("server", Role::Server, ClockSettings::default(), move |ctx: NodeCtx| {
@@ -316,7 +317,7 @@ fn a_message_in_flight_when_a_cut_starts_is_delivered() {
 #[test]
 fn healing_plays_the_inverse_of_every_active_fault_and_their_ends_then_do_nothing() {
     let (during, after, ended) = run_seed(13, Duration::from_secs(3600), || async {
-        let world = World::new(13, NetworkSettings::default());
+        let world = World::new(13, NetworkSettings::default(), ClockSpread::NONE);
         let server = echo_server(&world);
         let outcomes: Arc<Mutex<Vec<Result<u64, RpcError>>>> = Arc::default();
         let sink = outcomes.clone();
@@ -375,4 +376,130 @@ fn a_fault_aimed_at_the_triggering_node_needs_a_trigger() {
     let pause = Fault::Pause { target: Target::Triggering, duration: Duration::from_secs(1) };
     let err = FaultPlan::new(vec![TimedFault::at(Duration::from_secs(1), pause)]).validate().unwrap_err();
     assert!(err.contains("has no trigger"), "{err}");
+}
+
+/// The starting (offset, drift) of each named node, in a world whose clocks
+/// start `spread` apart.
+fn starting_clocks(seed: u64, spread: ClockSpread, names: &'static [&'static str]) -> Vec<(String, i64, i64)> {
+    run_seed(seed, Duration::from_secs(60), move || async move {
+        let world = World::new(seed, NetworkSettings::default(), spread);
+        let ids: Vec<NodeId> = names
+            .iter()
+            .map(|name| world.add_node(name, Role::Client, ClockSettings::default(), |_| std::future::pending()))
+            .collect();
+        // At global time zero a clock's wall reading is its offset.
+        let mut out = vec![("world".to_string(), world.clock(NodeId(0)).wall(), world.clock(NodeId(0)).drift_ppm())];
+        out.extend(ids.iter().map(|&id| (world.node_name(id), world.clock(id).wall(), world.clock(id).drift_ppm())));
+        world.finish().await;
+        out
+    })
+    .unwrap()
+}
+
+#[test]
+fn each_node_draws_its_own_clock_by_name_and_the_world_node_keeps_a_perfect_one() {
+    let spread = ClockSpread::default();
+    let two = starting_clocks(5, spread, &["server", "client-1"]);
+    let three = starting_clocks(5, spread, &["server", "client-0", "client-1"]);
+    assert_eq!(two[0], ("world".to_string(), 0, 0));
+    assert_eq!(three[0], two[0]);
+    // Adding a node changes no other node's clock.
+    assert_eq!(two[1], three[1]);
+    assert_eq!(two[2], three[3]);
+    assert_ne!(two[1].1, two[2].1, "two nodes drew the same offset");
+    for (name, offset, drift) in &three[1..] {
+        assert!(offset.abs() <= 10_000_000 && drift.abs() <= 15, "{name}: {offset} ns, {drift} ppm");
+    }
+    assert_ne!(starting_clocks(6, spread, &["server"])[1], two[1], "the seed selects the draw");
+    let perfect = starting_clocks(5, ClockSpread::NONE, &["server", "client-1"]);
+    assert!(perfect.iter().all(|(_, offset, drift)| (*offset, *drift) == (0, 0)), "{perfect:?}");
+}
+
+/// Strobe `node:n`'s wall clock by +3 s every 200 ms for 1 s from t = 1 s,
+/// healing at `heal_at`: (wall minus monotonic every 50 ms up to 3 s, the
+/// strobe's events).
+fn strobe(heal_at: Duration) -> (Vec<(u64, i64)>, Vec<EventKind>) {
+    run_seed(17, Duration::from_secs(3600), move || async move {
+        let world = World::new(17, NetworkSettings::default(), ClockSpread::NONE);
+        let n = world.add_node("n", Role::Client, ClockSettings::default(), |_| std::future::pending());
+        let fault = Fault::ClockStrobe {
+            target: Target::Node("n".into()),
+            delta_ns: 3_000_000_000,
+            period: Duration::from_millis(200),
+            duration: Duration::from_secs(1),
+        };
+        fault::inject(&world, &FaultPlan::new(vec![TimedFault::at(Duration::from_secs(1), fault)]));
+        let mut offsets = Vec::new();
+        // Sample between the steps (they come at whole multiples of 200 ms).
+        madsim::time::sleep(Duration::from_millis(25)).await;
+        for _ in 0..60 {
+            let now = SimTime::now();
+            if now.as_duration() > heal_at && !world.healed() {
+                world.heal(NetworkSettings::default());
+            }
+            let clock = world.clock(n);
+            offsets.push((now.as_duration().as_millis() as u64, clock.wall() - clock.monotonic().as_nanos() as i64));
+            madsim::time::sleep(Duration::from_millis(50)).await;
+        }
+        let kinds = world.finish().await.events.into_iter().map(|e| e.kind).collect();
+        (offsets, kinds)
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_strobe_alternates_the_wall_clock_and_ends_where_it_started() {
+    let (offsets, kinds) = strobe(Duration::from_secs(3600));
+    for &(ms, offset) in &offsets {
+        // Five periods fit in the strobe's second: four steps (an even
+        // number), so away during the 1st and 3rd period, back otherwise.
+        let away = (1_000..1_600).contains(&ms) && (ms - 1_000) / 200 % 2 == 0;
+        assert_eq!(offset, if away { 3_000_000_000 } else { 0 }, "at {ms} ms: {offsets:?}");
+    }
+    let strobes: Vec<_> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            EventKind::Fault { kind: sim::history::FaultKind::ClockStrobe, phase, detail } => {
+                Some((*phase, detail.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(strobes.len(), 2, "one start and one end: {strobes:?}");
+    assert_eq!(strobes[0].1, "n wall clock strobes between +0s and +3.000s every 0.200s for 1.000s");
+}
+
+#[test]
+fn healing_mid_strobe_stops_it_with_the_clock_back_where_it_started() {
+    // Heal at 1.1 s, while the clock is stepped away (1.0-1.2 s).
+    let (offsets, kinds) = strobe(Duration::from_millis(1_100));
+    for &(ms, offset) in &offsets {
+        let expected = if (1_000..1_100).contains(&ms) { 3_000_000_000 } else { 0 };
+        assert_eq!(offset, expected, "at {ms} ms: {offsets:?}");
+    }
+    let ends =
+        kinds.iter().filter(|k| matches!(k, EventKind::Fault { phase: sim::history::FaultPhase::End, .. })).count();
+    assert_eq!(ends, 0, "a healed strobe records no end of its own");
+}
+
+#[test]
+fn a_backward_jump_beyond_the_clocks_age_is_refused() {
+    let jump = |at_ms: u64, delta_ns: i64| {
+        let fault = Fault::ClockJump { target: Target::Holder, delta_ns };
+        FaultPlan::new(vec![TimedFault::at(Duration::from_millis(at_ms), fault)]).validate()
+    };
+    assert!(jump(5_000, -5_000_000_000).is_ok());
+    assert!(jump(5_000, 60_000_000_000).is_ok());
+    assert_eq!(
+        jump(5_000, -5_000_000_001).unwrap_err(),
+        "fault 0: delta_ns steps the clock back 5.000s, more than its age at the fault's start (5.000s)"
+    );
+    assert!(jump(0, i64::MIN).is_err());
+    let strobe = |delta_ns: i64, period: Duration| {
+        let fault = Fault::ClockStrobe { target: Target::Holder, delta_ns, period, duration: Duration::from_secs(1) };
+        FaultPlan::new(vec![TimedFault::at(Duration::from_secs(1), fault)]).validate()
+    };
+    assert!(strobe(-1_000_000_000, Duration::from_millis(10)).is_ok());
+    assert!(strobe(-1_000_000_001, Duration::from_millis(10)).is_err());
+    assert!(strobe(1, Duration::ZERO).unwrap_err().contains("period"));
 }

@@ -10,9 +10,11 @@
 //!   also ends it);
 //! - the resource's verdict on each write, on the *writing* client's lane: a
 //!   green dot if accepted, a red cross if rejected;
-//! - faults as shaded bands: pause, crash, clock jump/drift and other
+//! - faults as shaded bands: pause, crash, clock jump/drift/strobe and other
 //!   node-level faults on that node's lane, partitions and network faults
-//!   across the whole chart;
+//!   across the whole chart; each labelled with its name and how long it
+//!   lasted, except a clock jump (instantaneous) and a strobe, labelled by
+//!   what they did: the jump, the strobe's step and period;
 //! - each violation in the window as a red vertical line with its kind, and
 //!   a red ring around each of its witnessing events;
 //! - a time axis in seconds. Every shape has a `<title>` tooltip.
@@ -61,7 +63,7 @@ fn fault_fill(kind: FaultKind) -> (&'static str, f64) {
         FaultKind::Pause => ("#6b6b6b", 0.30),
         FaultKind::Crash => ("#8b0000", 0.30),
         FaultKind::Partition | FaultKind::Network => ("#e69f00", 0.16),
-        FaultKind::ClockJump | FaultKind::ClockDrift => ("#7b3fa0", 0.28),
+        FaultKind::ClockJump | FaultKind::ClockDrift | FaultKind::ClockStrobe => ("#7b3fa0", 0.28),
         #[allow(unreachable_patterns)]
         _ => ("#2b6cb0", 0.22),
     }
@@ -145,7 +147,11 @@ pub fn timeline_svg(history: &History, violations: &[Violation], window: Option<
         );
         if let SpanKind::Fault(kind) = span.kind {
             let label_y = if span.lane.is_some() { y + 9.0 } else { TOP - 4.0 };
-            let lasted = if span.until > span.from && span.until < history.end() {
+            // A clock jump is instantaneous (its band runs to the heal): say
+            // the jump; a fault that lasts says how long.
+            let lasted = if let Some(effect) = &span.effect {
+                format!(" {effect}")
+            } else if span.until > span.from && span.until < history.end() {
                 format!(" {:.3} s", span.until.since(span.from).as_secs_f64())
             } else {
                 String::new()
@@ -259,6 +265,7 @@ pub fn timeline_svg(history: &History, violations: &[Violation], window: Option<
         (r##"<circle cx="9" cy="0" r="4.5" fill="#2ca02c"/>"##, "write accepted"),
         (r##"<path d="M4.5,-4.5 l9,9 m0,-9 l-9,9" stroke="#d62728" stroke-width="2.5"/>"##, "write rejected"),
         (r##"<rect x="0" y="-6" width="18" height="12" fill="#6b6b6b" fill-opacity="0.3"/>"##, "fault"),
+        (r##"<rect x="0" y="-6" width="18" height="12" fill="#7b3fa0" fill-opacity="0.28"/>"##, "clock fault"),
         (r##"<line x1="9" y1="-7" x2="9" y2="7" stroke="#d62728" stroke-width="2"/>"##, "violation"),
     ];
     let mut lx = left;

@@ -24,6 +24,8 @@ pub(super) struct Span {
     pub(super) until: SimTime,
     pub(super) kind: SpanKind,
     pub(super) tip: String,
+    /// A fault labelled by what it did rather than how long it lasted (a clock jump, a strobe).
+    pub(super) effect: Option<String>,
 }
 
 /// A write judged by the resource, on the writing client's lane.
@@ -42,6 +44,7 @@ pub(super) fn fault_name(kind: FaultKind) -> &'static str {
         FaultKind::Network => "network fault",
         FaultKind::ClockJump => "clock jump",
         FaultKind::ClockDrift => "clock drift",
+        FaultKind::ClockStrobe => "clock strobe",
         #[allow(unreachable_patterns)] // newer kinds get their debug name
         _ => "fault",
     }
@@ -79,7 +82,9 @@ pub(super) fn model(history: &History, window: (SimTime, SimTime)) -> Model {
         }
     }
     let mut spans: Vec<Span> = Vec::new();
-    for FaultSpan { node, kind, from, until, detail, .. } in faults {
+    for span in faults {
+        let effect = span.effect();
+        let FaultSpan { node, kind, from, until, detail, .. } = span;
         let until = until.unwrap_or(end);
         let lane = if whole_network(kind) { None } else { lane_of.get(&node).copied() };
         if lane.is_none() && !whole_network(kind) {
@@ -87,7 +92,7 @@ pub(super) fn model(history: &History, window: (SimTime, SimTime)) -> Model {
         }
         let who = if lane.is_some() { format!("{} ", history.node_name(node)) } else { String::new() };
         let tip = format!("{who}{} {}–{} s: {detail}", fault_name(kind), seconds(from), seconds(until));
-        spans.push(Span { lane, from, until, kind: SpanKind::Fault(kind), tip });
+        spans.push(Span { lane, from, until, kind: SpanKind::Fault(kind), tip, effect });
     }
 
     let mut holds: BTreeMap<NodeId, (SimTime, Option<u64>)> = BTreeMap::new();
@@ -96,11 +101,12 @@ pub(super) fn model(history: &History, window: (SimTime, SimTime)) -> Model {
     let close_hold = |spans: &mut Vec<Span>, node: NodeId, (from, token): (SimTime, Option<u64>), until: SimTime| {
         let token = token.map(|t| format!(" (token {t})")).unwrap_or_default();
         let tip = format!("{} holds the lock{token} {}–{} s", history.node_name(node), seconds(from), seconds(until));
-        spans.push(Span { lane: lane_of.get(&node).copied(), from, until, kind: SpanKind::Hold, tip });
+        spans.push(Span { lane: lane_of.get(&node).copied(), from, until, kind: SpanKind::Hold, tip, effect: None });
     };
     let close_critical = |spans: &mut Vec<Span>, node: NodeId, from: SimTime, until: SimTime| {
         let tip = format!("{} in its critical section {}–{} s", history.node_name(node), seconds(from), seconds(until));
-        spans.push(Span { lane: lane_of.get(&node).copied(), from, until, kind: SpanKind::Critical, tip });
+        let lane = lane_of.get(&node).copied();
+        spans.push(Span { lane, from, until, kind: SpanKind::Critical, tip, effect: None });
     };
     for e in &history.events {
         match &e.kind {

@@ -95,3 +95,27 @@ fn the_axis_is_in_seconds_with_nice_ticks() {
         assert!(svg.contains(tick), "missing tick {tick}");
     }
 }
+
+#[test]
+fn clock_jumps_and_strobes_are_labelled_by_what_they_did_and_pauses_by_how_long() {
+    let (mut h, v) = gc_pause_story();
+    let jump = fault(FaultKind::ClockJump, FaultPhase::Start, "client-2 wall clock jumps +44.487s");
+    let strobe = "client-1 wall clock strobes between +0s and +3.000s every 0.200s for 10.000s";
+    h.events.insert(1, Event { at: SimTime(2 * S), node: NodeId(2), kind: jump });
+    h.events.insert(
+        2,
+        Event { at: SimTime(3 * S), node: NodeId(1), kind: fault(FaultKind::ClockStrobe, FaultPhase::Start, strobe) },
+    );
+    h.events.insert(
+        3,
+        Event { at: SimTime(4 * S), node: NodeId(1), kind: fault(FaultKind::ClockStrobe, FaultPhase::End, "") },
+    );
+    h.events.insert(4, Event { at: SimTime(5 * S), node: NodeId(0), kind: EventKind::Heal });
+    let svg = timeline_svg(&h, std::slice::from_ref(&v), Some((SimTime::ZERO, SimTime(40 * S))));
+    assert_valid_svg(&svg);
+    // The jump's band runs to the heal (3 s) but its label says the jump.
+    assert!(svg.contains(">clock jump +44.487 s<"), "{svg}");
+    assert!(svg.contains(">clock strobe +3.000 s every 0.200 s<"), "{svg}");
+    assert!(svg.contains(">paused 20.931 s<"), "a pause still says how long");
+    assert!(svg.contains(">clock fault<"), "the legend names clock faults");
+}

@@ -1,5 +1,6 @@
 //! The experiment's numeric settings (clients, stock, duration, the timeout
-//! pattern's bound, the liveness bound), each declared once in [`KNOBS`]:
+//! pattern's bound, the liveness bound, the spreads of the nodes' starting
+//! clock offsets and drifts), each declared once in [`KNOBS`]:
 //! its command-line flag, its key in scenario files and manifests, its
 //! default, its range and its help. The CLI flags ([`KnobArgs`]), the
 //! defaults of [`ExperimentSpec`], the validation every spec goes through
@@ -95,8 +96,36 @@ pub const LIVENESS: Knob = Knob {
     set: |s, v| s.liveness_s = v,
 };
 
+pub const CLOCK_OFFSET: Knob = Knob {
+    key: "clock_offset_ms",
+    flag: "clock-offset-ms",
+    value_name: "MS",
+    help: "Each node's wall clock starts up to this far (±) from true time, drawn per node; 0 for perfect clocks",
+    // Typical NTP over the internet (sim::clock's module doc has the sources).
+    default: sim::clock::DEFAULT_OFFSET_MS,
+    min: 0,
+    // A day: far beyond any NTP-disciplined clock, enough for a broken one.
+    max: 86_400_000,
+    get: |s| s.clock_offset_ms,
+    set: |s, v| s.clock_offset_ms = v,
+};
+
+pub const CLOCK_DRIFT: Knob = Knob {
+    key: "clock_drift_ppm",
+    flag: "clock-drift-ppm",
+    value_name: "PPM",
+    help: "Each node's clock runs up to this fast or slow (±, parts per million), drawn per node; 0 for perfect clocks",
+    // RFC 5905's frequency tolerance PHI (sim::clock's module doc).
+    default: sim::clock::DEFAULT_DRIFT_PPM,
+    min: 0,
+    // Half speed to 1.5x: a clock must keep moving forwards (above -1e6 ppm).
+    max: 500_000,
+    get: |s| s.clock_drift_ppm,
+    set: |s, v| s.clock_drift_ppm = v,
+};
+
 /// Every numeric knob, in the order help, scenario files and replay commands list them.
-pub static KNOBS: [Knob; 5] = [CLIENTS, STOCK, DURATION, TIMEOUT, LIVENESS];
+pub static KNOBS: [Knob; 7] = [CLIENTS, STOCK, DURATION, TIMEOUT, LIVENESS, CLOCK_OFFSET, CLOCK_DRIFT];
 
 impl Knob {
     /// `value` if it is in range; otherwise one line naming the flag and key.

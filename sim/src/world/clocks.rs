@@ -1,10 +1,12 @@
 //! The world's clocks: one [`NodeClock`] per node (the world node's included),
-//! and the drift each started with.
+//! and the drift each started with (its deployed settings plus what the
+//! world drew for it, see [`crate::clock::ClockSpread`]).
 //!
 //! Faults change a clock's drift and step its wall reading; healing brings
 //! every clock back to its starting drift (the drift a node was deployed
 //! with is part of the deployment, not a fault) but never steps a wall clock
-//! back: time a node has seen stays seen.
+//! back: time a node has seen stays seen. The one exception is a strobe's
+//! step away, which is part of a fault that always ends where it started.
 
 use std::sync::Arc;
 

@@ -9,7 +9,9 @@
 //! how healing plays it and where in the heal order; the injector
 //! ([`crate::fault`]) only says which effects a fault has and when it ends.
 //!
-//! A clock jump has no inverse: a clock is not stepped back.
+//! A clock jump has no inverse: a clock is not stepped back. A strobe's step
+//! away ([`Effect::JumpAway`]) is the one step that is: the strobe always
+//! ends where it started, so healing mid-strobe steps the clock back too.
 
 use crate::history::NodeId;
 use crate::net::NetworkSettings;
@@ -38,6 +40,9 @@ pub enum Effect {
     Jump { node: NodeId, delta_ns: i64 },
     /// Raise the named signal on the node.
     Signal { node: NodeId, name: String },
+    /// Step the node's wall clock by `delta_ns` until the fault ends, which
+    /// steps it back (a strobe's step away and back).
+    JumpAway { node: NodeId, delta_ns: i64 },
 }
 
 /// What undoes an [`Effect`].
@@ -55,10 +60,13 @@ pub(crate) enum Inverse {
     Drift { node: NodeId, ppm: i64 },
     /// End the named signal on the node.
     EndSignal { node: NodeId, name: String },
+    /// Step the node's wall clock back by `delta_ns`.
+    JumpBack { node: NodeId, delta_ns: i64 },
 }
 
 /// Where healing plays an inverse: node by node (each node's pauses end, then
-/// it restarts, then its clock drift returns), then the signals by node and
+/// it restarts, then its clock drift returns, then a strobe's step is
+/// stepped back), then the signals by node and
 /// name, then the links, then the network. madsim runs the tasks that
 /// resumes, restarts and signals make ready in the order they were made
 /// ready, so this order is part of every history.
@@ -75,6 +83,7 @@ enum NodeStep {
     Resume,
     Restart,
     Drift,
+    JumpBack,
 }
 
 impl Effect {
@@ -113,6 +122,10 @@ impl Effect {
                 world.signal(node, &name, true);
                 Some(Inverse::EndSignal { node, name })
             }
+            Effect::JumpAway { node, delta_ns } => {
+                world.clock(node).jump(delta_ns);
+                Some(Inverse::JumpBack { node, delta_ns })
+            }
         }
     }
 }
@@ -141,6 +154,10 @@ impl Inverse {
             }
             Inverse::EndSignal { node, name } => {
                 world.signal(*node, name, false);
+                Some(*node)
+            }
+            Inverse::JumpBack { node, delta_ns } => {
+                world.clock(*node).jump(-*delta_ns);
                 Some(*node)
             }
         }
@@ -173,6 +190,7 @@ impl Inverse {
             Inverse::EndSignal { node, name } => HealOrder::Signal(*node, name),
             Inverse::Restore(_) => HealOrder::Links,
             Inverse::Network(_) => HealOrder::Network,
+            Inverse::JumpBack { node, .. } => HealOrder::Node(*node, NodeStep::JumpBack),
         }
     }
 }

@@ -12,10 +12,12 @@
 //! observers the recorder feeds ([`occupancy`], [`progress`]). The world
 //! itself orders the madsim calls those parts ask for.
 //!
-//! Promises: every node has its own [`NodeClock`]; every random stream is
-//! derived from the run seed ([`crate::rng`]); every message is counted
-//! ([`crate::net`]); every fault is undone by the inverse it filed, at its
-//! end or when the world heals; nothing here knows what a lock is.
+//! Promises: every node has its own [`NodeClock`], started apart from the
+//! others by the world's [`ClockSpread`] (the world node's stays perfect);
+//! every random stream is derived from the run seed ([`crate::rng`]); every
+//! message is counted ([`crate::net`]); every fault is undone by the inverse
+//! it filed, at its end or when the world heals; nothing here knows what a
+//! lock is.
 
 mod active;
 mod clocks;
@@ -34,7 +36,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::clock::{ClockSettings, NodeClock};
+use crate::clock::{ClockSettings, ClockSpread, NodeClock};
 use crate::history::{Event, EventKind, History, NodeId, NodeInfo, Role};
 use crate::net::Net;
 use crate::rng::{self, SimRng};
@@ -66,6 +68,8 @@ pub struct World(Arc<Inner>);
 /// (a restart runs the node's factory at once, and it may call back in).
 struct Inner {
     seed: u64,
+    /// How far apart the nodes' clocks start (each node draws its own).
+    clock_spread: ClockSpread,
     nodes: Mutex<Nodes>,
     clocks: Mutex<Clocks>,
     topology: Mutex<Topology>,
@@ -89,11 +93,13 @@ fn locked<T>(part: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl World {
-    /// A new world for `seed` on `network`. Must be called inside the seed's
-    /// madsim runtime.
-    pub fn new(seed: u64, network: NetworkSettings) -> World {
+    /// A new world for `seed` on `network`, whose nodes' clocks start apart
+    /// by up to `clocks` ([`ClockSpread::NONE`]: perfect clocks). Must be
+    /// called inside the seed's madsim runtime.
+    pub fn new(seed: u64, network: NetworkSettings, clocks: ClockSpread) -> World {
         let world = World(Arc::new(Inner {
             seed,
+            clock_spread: clocks,
             nodes: Mutex::default(),
             clocks: Mutex::default(),
             topology: Mutex::default(),
@@ -109,6 +115,7 @@ impl World {
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
         world.nodes().add_world();
+        // The world node's clock is perfect: it only stamps the world's own faults.
         world.clocks().add(ClockSettings::default());
         world.history().nodes.push(NodeInfo { name: "world".into(), role: Role::World });
         world
@@ -152,14 +159,17 @@ impl World {
     }
 
     /// Add a node whose main task is `main(ctx)`; it starts at once and again on
-    /// every restart.
+    /// every restart. Its clock starts from `clock` moved by an offset and a
+    /// drift drawn from the world's clock spread, on the node's own stream
+    /// `clocks/NAME` (so other nodes' draws do not depend on this one).
     pub fn add_node<F, Fut>(&self, name: &str, role: Role, clock: ClockSettings, main: F) -> NodeId
     where
         F: Fn(NodeCtx) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + 'static,
     {
         let id = NodeId(self.node_count() as u32);
-        let clock = self.clocks().add(clock);
+        let settings = self.0.clock_spread.draw(&mut self.rng(&format!("clocks/{name}")), clock);
+        let clock = self.clocks().add(settings);
         let durable: Arc<DurableSlot> = Arc::new(Mutex::new(None));
         let incarnations = Arc::new(AtomicU32::new(0));
         let (world, node_durable) = (self.clone(), durable.clone());
@@ -283,7 +293,8 @@ impl World {
     /// (every paused node resumes, every crashed one restarts, every cut link
     /// and signal ends), bring every clock back to its starting drift and the
     /// network to its `base` settings, and record it. Clock jumps already
-    /// taken stay (a clock is not stepped back). Fault ends still pending
+    /// taken stay (a clock is not stepped back); only a strobe's step away,
+    /// which the strobe itself would have undone, is stepped back. Fault ends still pending
     /// afterwards do nothing ([`World::healed`], [`World::end_fault`]).
     pub fn heal(&self, base: NetworkSettings) {
         self.progress().heal_at(SimTime::now());
