@@ -10,6 +10,8 @@
 //! - otherwise release on all masters and retry after a random delay
 //!   (`retry_delay_ms` + up to `retry_jitter_ms`), `retry_count` times;
 //! - release: compare-and-delete on every master;
+//! - `validity_check=false` (not the article's algorithm: what the check
+//!   buys): a majority counts however long the acquisition took;
 //! - `recheck`: before each write of the critical section the client checks
 //!   its validity time on its own monotonic clock and gives up the write if
 //!   it has passed — so a pause before the check is caught and a pause after
@@ -41,6 +43,10 @@ pub struct RedlockDesign;
 /// Kleppmann's clock-jump case need: one master fewer and it had no lock).
 pub const BARE_MAJORITY: &str = "bare-majority";
 
+/// The mark a client makes when the first master of a round granted it the
+/// key (a stall from here on makes the acquisition slower than the TTL).
+pub const GRANTED_ONE: &str = "granted-one";
+
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::count("masters", 5, 3, 99, "independent masters (odd, at least 3)"),
     ParamSpec::millis("ttl_ms", 10_000, 1, MAX_MS, "lock expiry on each master"),
@@ -49,6 +55,11 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::millis("retry_delay_ms", 200, 1, MAX_MS, "wait between rounds"),
     ParamSpec::millis("retry_jitter_ms", 200, 0, MAX_MS, "random extra wait, 0..=this"),
     ParamSpec::flag("recheck", false, "check validity time before each write"),
+    ParamSpec::flag(
+        "validity_check",
+        true,
+        "refuse a majority reached after the validity time (false: count grants only)",
+    ),
     ParamSpec::choice("expiry_clock", &["wall", "monotonic"], 0, "masters' clock for expiry: wall | monotonic"),
     redis::eviction(0),
     redis::PRESSURE_CHURN,
@@ -62,6 +73,9 @@ pub struct RedlockConfig {
     pub node_timeout: Duration,
     pub retry: RetryPolicy,
     pub recheck: bool,
+    /// Refuse a majority whose validity time has run out (the article's step
+    /// 3); without it a slow acquisition holds keys that have expired.
+    pub validity_check: bool,
     pub server: RedisConfig,
 }
 
@@ -90,7 +104,7 @@ impl Design for RedlockDesign {
     }
 
     fn marks(&self) -> &'static [&'static str] {
-        &[BARE_MAJORITY]
+        &[BARE_MAJORITY, GRANTED_ONE]
     }
 
     fn configure(&self, p: &ParamReader) -> Result<Arc<dyn Deployment>, String> {
@@ -112,6 +126,7 @@ impl Design for RedlockDesign {
             node_timeout: p.millis("node_timeout_ms")?,
             retry: RetryPolicy::read(p, Some(retry_count as u32))?,
             recheck: p.flag("recheck")?,
+            validity_check: p.flag("validity_check")?,
             server: RedisConfig::read(p, ttl)?,
         }))
     }
@@ -169,12 +184,21 @@ impl RedlockClient {
             let req = SetNxPx { key: self.key.clone(), value, ttl: self.config.ttl };
             if let Ok(Ok(true)) = self.ctx.call(master, req, self.config.node_timeout).await {
                 granted += 1;
+                if granted == 1 {
+                    self.ctx.mark(GRANTED_ONE);
+                }
             }
         }
         let elapsed = self.ctx.clock().monotonic() - started;
         let validity = self.config.ttl.checked_sub(elapsed + self.config.drift());
+        // Without the validity check a majority counts however long it took.
+        let validity = match validity {
+            None if !self.config.validity_check => Some(Duration::ZERO),
+            v => v,
+        };
+        let in_time = |v: Duration| !v.is_zero() || !self.config.validity_check;
         match validity {
-            Some(validity) if granted >= self.config.quorum() && !validity.is_zero() => {
+            Some(validity) if granted >= self.config.quorum() && in_time(validity) => {
                 self.valid_until = Some(started + validity);
                 if granted == self.config.quorum() {
                     self.ctx.mark(BARE_MAJORITY);
@@ -251,6 +275,7 @@ mod tests {
             node_timeout: Duration::from_millis(50),
             retry: RetryPolicy { delay: Duration::ZERO, jitter: Duration::ZERO, max_attempts: None },
             recheck: false,
+            validity_check: true,
             server: RedisConfig::read(
                 &ParamReader::new("redlock", PARAMS, &crate::params::Params::default()).unwrap(),
                 Duration::from_secs(10),

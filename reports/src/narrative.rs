@@ -301,6 +301,7 @@ fn fault_clause(who: &str, span: &FaultSpan) -> String {
         (FaultKind::ClockJump, _) => format!("{who}'s clock jumped at {from}{}", detail(span)),
         (FaultKind::ClockDrift, _) => format!("{who}'s clock began to drift at {from}{}", detail(span)),
         (FaultKind::ClockStrobe, _) => format!("{who}'s clock began to strobe at {from}{}", detail(span)),
+        (FaultKind::Slow, _) => format!("{who}'s messages slowed down at {from}{}", detail(span)),
         (kind, _) => format!("{who} suffered a {kind:?} fault at {from}{}", detail(span)),
     }
 }
@@ -316,6 +317,7 @@ fn context_fault_clause(target: Option<String>, span: &FaultSpan) -> String {
         (Some(who), FaultKind::Pause) => format!("{who} was paused at {from}{lasting}"),
         (Some(who), FaultKind::ClockJump) => format!("{who}'s clock jumped at {from}{}", detail(span)),
         (Some(who), FaultKind::ClockStrobe) => format!("{who}'s clock began to strobe at {from}{}", detail(span)),
+        (Some(who), FaultKind::Slow) => format!("{who}'s messages slowed down at {from}{lasting}{}", detail(span)),
         (Some(who), kind) => format!("{who} suffered a {kind:?} fault at {from}{lasting}{}", detail(span)),
     }
 }

@@ -24,6 +24,7 @@ pub enum RuleKind {
     ClockJump,
     ClockDrift,
     MemoryPressure,
+    Slow,
     ClockStrobe,
 }
 
@@ -49,6 +50,7 @@ impl RuleKind {
             RuleKind::ClockJump => "clock-jump",
             RuleKind::ClockDrift => "clock-drift",
             RuleKind::MemoryPressure => "memory-pressure",
+            RuleKind::Slow => "slow",
             RuleKind::ClockStrobe => "clock-strobe",
         }
     }
@@ -132,6 +134,9 @@ pub struct FaultRule {
     /// clock-strobe: how long the clock stays away, and then back, per step.
     #[serde(default)]
     pub period_ms: Option<[u64; 2]>,
+    /// slow: the latency added to every message to or from the target.
+    #[serde(default)]
+    pub extra_latency_ms: Option<[u64; 2]>,
 }
 
 fn default_target() -> String {
@@ -240,6 +245,10 @@ impl FaultRule {
                 within("jump_ms", self.jump_ms.unwrap_or_default(), -MAX_JUMP_MS, MAX_JUMP_MS)?;
                 needs("period_ms", self.period_ms.is_some())?;
                 within("period_ms", self.period_ms.unwrap_or_default(), 1, algorithms::params::MAX_MS)?;
+            }
+            RuleKind::Slow => {
+                needs("extra_latency_ms", self.extra_latency_ms.is_some())?;
+                within("extra_latency_ms", self.extra_latency_ms.unwrap_or_default(), 0, MAX_LATENCY_MS)?;
             }
             _ => {}
         }
@@ -455,6 +464,11 @@ impl FaultRule {
                         let period = Duration::from_millis(rng.gen_range(p0..=p1));
                         Fault::ClockStrobe { target: target.clone(), delta_ns, period, duration: length }
                     }
+                    RuleKind::Slow => {
+                        let [e0, e1] = self.extra_latency_ms.expect("validated");
+                        let extra = uniform(rng, Duration::from_millis(e0), Duration::from_millis(e1));
+                        Fault::Slow { target: target.clone(), extra, duration: length }
+                    }
                 };
                 match self.draw_trigger(rng) {
                     Some(when) => TimedFault::when(at, when, fault),
@@ -491,6 +505,7 @@ mod tests {
             when_by: None,
             delay_ms: None,
             period_ms: None,
+            extra_latency_ms: None,
         }
     }
 

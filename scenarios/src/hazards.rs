@@ -20,6 +20,7 @@ use sim::world::CS_ENTER;
 
 use crate::draw::uniform;
 use crate::workload::lock_use::LOCK_CHECKED;
+use algorithms::redlock::GRANTED_ONE;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -165,4 +166,24 @@ pub fn client_clock(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     }
     faults.sort_by_key(|f| f.at);
     faults
+}
+
+/// Redis docs, "Distributed Locks with Redis", step 3: a client that took
+/// longer to reach a majority than the keys live must not count it (the
+/// validity time `ttl - elapsed - drift`). With the article's per-master
+/// timeout (50 ms against a 10 s TTL) slow masters make refusals, not slow
+/// grants, so the slow acquisition here is the client's own: client 0, which
+/// reaches only masters 0-2, stalls 10.5-14 s right after the first master
+/// granted it the key (Redlock's `granted-one` mark), so that key expires
+/// before the other two grant theirs, and then holds the lock 2-4 s. The
+/// validity check prevents it (`validity_check=false` shows what it buys).
+pub fn slow_acquire(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+    let at = uniform(rng, duration / 10, duration * 3 / 10);
+    let armed = at + ms(1);
+    let granted = Trigger { mark: GRANTED_ONE.into(), by: Some(Target::Client(0)), delay: Duration::ZERO };
+    vec![
+        bare_majority_cut(at, duration),
+        hold(rng, armed, granted, ms(10_500), secs(14)),
+        hold(rng, armed, client_0_enters(AFTER_READ), secs(2), secs(4)),
+    ]
 }

@@ -136,6 +136,12 @@ pub const SCENARIOS: &[Scenario] = &[
         faults: hazards::client_clock,
     },
     Scenario {
+        name: "slow-acquire",
+        summary: "client-0 reaches only masters 0-2 and stalls 10.5-14 s right after the first granted it the key; then holds the lock 2-4 s",
+        reproduces: "Redis docs, Distributed Locks with Redis: the validity time of a slow acquisition (the validity check prevents it)",
+        faults: hazards::slow_acquire,
+    },
+    Scenario {
         name: "swarm",
         summary: "each seed draws its own mix and intensity of every fault above (swarm testing); the mix is printed",
         reproduces: "",
@@ -391,6 +397,7 @@ pub fn describe(plan: &FaultPlan) -> String {
             Fault::ClockJump { .. } => "clock-jump",
             Fault::ClockDrift { .. } => "clock-drift",
             Fault::Signal { .. } => "signal",
+            Fault::Slow { .. } => "slow",
             Fault::ClockStrobe { .. } => "clock-strobe",
         };
         *counts.entry(kind).or_default() += 1;

@@ -122,6 +122,7 @@ fn hazard_scenarios_and_triggered_faults_are_deterministic() {
     let cells = [
         ("redlock", "redlock-restart", vec![]),
         ("redlock", "redlock-clock-jump", vec![]),
+        ("redlock", "slow-acquire", vec!["validity_check=false".to_string()]),
         ("lease-fencing", "pause-after-check", vec![]),
         ("lease-fencing", "client-clock", vec![]),
         ("ephemeral-sequential", "session-pause", vec![]),

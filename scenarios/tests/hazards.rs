@@ -84,6 +84,12 @@ const HAZARDS: &[Hazard] = &[
         ],
     },
     Hazard {
+        scenario: "slow-acquire",
+        reference: "Redis docs, Distributed Locks with Redis: the validity time (step 3)",
+        breaks: cell("redlock", &["validity_check=false"]),
+        holds: &[cell("redlock", &["validity_check=true"])],
+    },
+    Hazard {
         scenario: "client-clock",
         reference: "ShedLock, Chubby, DynamoDB lock client: leases timed on client clocks",
         breaks: cell("lease-fencing", &["fencing=false"]),

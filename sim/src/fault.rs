@@ -119,6 +119,9 @@ pub enum Fault {
     ClockJump { target: Target, delta_ns: i64 },
     /// Change the node's drift rate; back to the previous rate after `duration` if given.
     ClockDrift { target: Target, drift_ppm: i64, duration: Option<Duration> },
+    /// Delay every message to or from the node by `extra` for a while (a
+    /// latency spike on a host: a slow disk behind a master, a busy NIC).
+    Slow { target: Target, extra: Duration, duration: Duration },
     /// Raise a named, design-specific stress on the node for a while (e.g.
     /// "memory-pressure" makes a cache evict keys); nodes without a handler
     /// for the name ignore it.
@@ -143,6 +146,7 @@ impl Fault {
             | Fault::ClockJump { target, .. }
             | Fault::ClockDrift { target, .. }
             | Fault::ClockStrobe { target, .. }
+            | Fault::Slow { target, .. }
             | Fault::Signal { target, .. } => vec![target],
             Fault::Partition { shape, .. } => shape.targets(),
             Fault::Network { .. } => Vec::new(),
@@ -370,6 +374,19 @@ async fn play(world: &World, picker: &Mutex<SimRng>, fault: Fault, cause: Cause)
                 note(&restored, FaultKind::ClockDrift, FaultPhase::End, &detail);
             }
         }
+        Fault::Slow { target, extra, duration } => {
+            let nodes = resolve(&target);
+            let detail = format!(
+                "{} messages take {:+.3}s more for {:.3}s",
+                names(&nodes),
+                extra.as_secs_f64(),
+                duration.as_secs_f64()
+            );
+            note(&nodes, FaultKind::Slow, FaultPhase::Start, &detail);
+            let fault = world.apply_fault(nodes.iter().map(|&node| Effect::Slow { node, extra }));
+            let Some(ended) = ends_after(world, duration, fault).await else { return };
+            note(&ended, FaultKind::Slow, FaultPhase::End, &format!("{} messages back to normal", names(&ended)));
+        }
         Fault::Signal { target, name, duration } => {
             let nodes = resolve(&target);
             let detail = format!("{name} on {} for {:.3}s", names(&nodes), duration.as_secs_f64());
@@ -429,6 +446,7 @@ fn aims_at_holder(fault: &Fault) -> bool {
         | Fault::Crash { target, .. }
         | Fault::ClockJump { target, .. }
         | Fault::ClockDrift { target, .. }
+        | Fault::Slow { target, .. }
         | Fault::Signal { target, .. } => *target == Target::Holder,
         Fault::Partition { shape, .. } => {
             shape.targets().contains(&&Target::Holder) || matches!(shape, Shape::PrimaryWith { .. })

@@ -93,6 +93,8 @@ pub enum FaultKind {
     Signal,
     /// A wall clock stepped away and back, again and again (Jepsen's strobe).
     ClockStrobe,
+    /// Every message to or from a node takes longer (a latency spike).
+    Slow,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

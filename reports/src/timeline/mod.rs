@@ -62,7 +62,7 @@ fn fault_fill(kind: FaultKind) -> (&'static str, f64) {
     match kind {
         FaultKind::Pause => ("#6b6b6b", 0.30),
         FaultKind::Crash => ("#8b0000", 0.30),
-        FaultKind::Partition | FaultKind::Network => ("#e69f00", 0.16),
+        FaultKind::Partition | FaultKind::Network | FaultKind::Slow => ("#e69f00", 0.16),
         FaultKind::ClockJump | FaultKind::ClockDrift | FaultKind::ClockStrobe => ("#7b3fa0", 0.28),
         #[allow(unreachable_patterns)]
         _ => ("#2b6cb0", 0.22),

@@ -45,6 +45,7 @@ pub(super) fn fault_name(kind: FaultKind) -> &'static str {
         FaultKind::ClockJump => "clock jump",
         FaultKind::ClockDrift => "clock drift",
         FaultKind::ClockStrobe => "clock strobe",
+        FaultKind::Slow => "slow messages",
         #[allow(unreachable_patterns)] // newer kinds get their debug name
         _ => "fault",
     }

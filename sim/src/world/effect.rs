@@ -13,6 +13,8 @@
 //! away ([`Effect::JumpAway`]) is the one step that is: the strobe always
 //! ends where it started, so healing mid-strobe steps the clock back too.
 
+use std::time::Duration;
+
 use crate::history::NodeId;
 use crate::net::NetworkSettings;
 
@@ -32,6 +34,8 @@ pub enum Effect {
     Crash { node: NodeId, lose_state: bool },
     /// Stop the links of the cut (cuts nest).
     Cut(Cut),
+    /// Delay every message to or from the node by `extra` (spikes add up).
+    Slow { node: NodeId, extra: Duration },
     /// Change the whole network's loss and latency.
     Network(NetworkSettings),
     /// Change the node's clock drift rate.
@@ -54,6 +58,8 @@ pub(crate) enum Inverse {
     Restart(NodeId),
     /// Restore the links of the cut.
     Restore(Cut),
+    /// Take `extra` off the node's messages again.
+    Unslow { node: NodeId, extra: Duration },
     /// Set the network back to these settings.
     Network(NetworkSettings),
     /// Set the node's clock drift back to `ppm`.
@@ -103,6 +109,10 @@ impl Effect {
                 world.topology().cut(&cut);
                 Some(Inverse::Restore(cut))
             }
+            Effect::Slow { node, extra } => {
+                world.topology().slow_down(node, extra);
+                Some(Inverse::Unslow { node, extra })
+            }
             Effect::Network(settings) => {
                 let before = world.network();
                 world.set_network(settings);
@@ -143,6 +153,10 @@ impl Inverse {
             Inverse::Restore(cut) => {
                 world.topology().restore(cut);
                 None
+            }
+            Inverse::Unslow { node, extra } => {
+                world.topology().speed_up(*node, *extra);
+                Some(*node)
             }
             Inverse::Network(settings) => {
                 world.set_network(*settings);
@@ -188,7 +202,7 @@ impl Inverse {
             Inverse::Restart(node) => HealOrder::Node(*node, NodeStep::Restart),
             Inverse::Drift { node, .. } => HealOrder::Node(*node, NodeStep::Drift),
             Inverse::EndSignal { node, name } => HealOrder::Signal(*node, name),
-            Inverse::Restore(_) => HealOrder::Links,
+            Inverse::Restore(_) | Inverse::Unslow { .. } => HealOrder::Links,
             Inverse::Network(_) => HealOrder::Network,
             Inverse::JumpBack { node, .. } => HealOrder::Node(*node, NodeStep::JumpBack),
         }

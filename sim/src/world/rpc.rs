@@ -18,11 +18,15 @@ use super::{NodeCtx, RpcError, World};
 impl World {
     /// Send `envelope` from `from` to `to` through the network.
     fn transmit(&self, from: NodeId, to: NodeId, envelope: Envelope) {
-        let connected = self.topology().connected(from, to);
+        let (connected, extra) = {
+            let topology = self.topology();
+            (topology.connected(from, to), topology.extra_latency(from, to))
+        };
         let route = self.net().route(connected);
         let Some(latency) = route else {
             return;
         };
+        let latency = latency + extra;
         let world = self.clone();
         self.0.carrier.spawn(async move {
             madsim::time::sleep(latency).await;

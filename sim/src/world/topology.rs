@@ -7,6 +7,9 @@
 //! nodes to another set, one way or both ways; a single link and a
 //! partition of groups are special cases of it.
 //!
+//! A node can also be slow: every message to or from it takes an extra
+//! latency (a host's latency spike), on top of the network's draw.
+//!
 //! Messages in flight: a message's fate is decided when it is sent
 //! ([`crate::world::World`] asks the topology, then the network draws loss
 //! and latency). A message that left before a cut started is delivered; one
@@ -16,6 +19,7 @@
 //! in flight loses the reply, not the request.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::history::NodeId;
 
@@ -64,10 +68,12 @@ impl Cut {
     }
 }
 
-/// The cut links, each with how many cuts hold it.
+/// The cut links, each with how many cuts hold it, and the nodes whose
+/// messages are slow (a latency spike on a host), with their extra latency.
 #[derive(Debug, Default)]
 pub(crate) struct Topology {
     cuts: BTreeMap<(NodeId, NodeId), u32>,
+    slow: BTreeMap<NodeId, Duration>,
 }
 
 impl Topology {
@@ -96,9 +102,33 @@ impl Topology {
         !self.cuts.contains_key(&(from, to))
     }
 
-    /// Whether no link is cut.
+    /// Add `extra` latency to every message to or from `node` (spikes nest: they add up).
+    pub fn slow_down(&mut self, node: NodeId, extra: Duration) {
+        *self.slow.entry(node).or_default() += extra;
+    }
+
+    /// Undo one [`Topology::slow_down`].
+    pub fn speed_up(&mut self, node: NodeId, extra: Duration) {
+        if let Some(left) = self.slow.get_mut(&node) {
+            *left = left.saturating_sub(extra);
+            if left.is_zero() {
+                self.slow.remove(&node);
+            }
+        }
+    }
+
+    /// The latency a message from `from` to `to` takes on top of the network's.
+    pub fn extra_latency(&self, from: NodeId, to: NodeId) -> Duration {
+        if self.slow.is_empty() {
+            return Duration::ZERO;
+        }
+        let of = |n| self.slow.get(&n).copied().unwrap_or_default();
+        of(from) + of(to)
+    }
+
+    /// Whether no link is cut or slow.
     pub fn is_whole(&self) -> bool {
-        self.cuts.is_empty()
+        self.cuts.is_empty() && self.slow.is_empty()
     }
 }
 
@@ -138,6 +168,23 @@ mod tests {
         assert!(!t.connected(A, B), "the inner cut still holds A-B");
         assert!(t.connected(A, C));
         t.restore(&inner);
+        assert!(t.is_whole());
+    }
+
+    #[test]
+    fn slow_nodes_add_their_extra_latency_both_ways_and_spikes_add_up() {
+        let mut t = Topology::default();
+        let ms = Duration::from_millis;
+        t.slow_down(A, ms(100));
+        t.slow_down(A, ms(50));
+        t.slow_down(B, ms(10));
+        assert_eq!(t.extra_latency(A, C), ms(150));
+        assert_eq!(t.extra_latency(C, A), ms(150));
+        assert_eq!(t.extra_latency(A, B), ms(160));
+        t.speed_up(A, ms(100));
+        assert_eq!(t.extra_latency(C, A), ms(50));
+        t.speed_up(A, ms(50));
+        t.speed_up(B, ms(10));
         assert!(t.is_whole());
     }
 }
