@@ -32,11 +32,17 @@ matrix() {
 
 fingerprint() {
   local name=$1 dir=$2
-  # runs.csv: one line per run, "name label seed trace_hash row-sha".
-  tail -n +2 "$dir/runs.csv" | while IFS= read -r row; do
-    IFS=, read -r algorithm scenario workload seed _faults hash _ <<<"$row"
-    echo "run $name $algorithm/$scenario/$workload $seed $hash $(printf '%s' "$row" | sha256sum | cut -c1-16)"
-  done
+  # runs.csv: one line per run, "name label seed trace_hash row-sha" (parsed
+  # as CSV: the faults column may hold quoted commas).
+  python3 - "$name" "$dir/runs.csv" <<'PY'
+import csv, hashlib, sys
+name, path = sys.argv[1], sys.argv[2]
+with open(path, newline="") as f:
+    lines = f.read().splitlines()
+for row, raw in zip(csv.DictReader(lines), lines[1:]):
+    label = f"{row['algorithm']}/{row['scenario']}/{row['workload']}"
+    print(f"run {name} {label} {row['seed']} {row['trace_hash']} {hashlib.sha256(raw.encode()).hexdigest()[:16]}")
+PY
   (cd "$dir" && find . -type f ! -name runs.csv | LC_ALL=C sort | while read -r f; do
     echo "file $name ${f#./} $(sha256sum "$f" | cut -c1-16)"
   done)

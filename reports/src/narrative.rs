@@ -150,8 +150,13 @@ pub fn explain(history: &History, violation: &Violation, endings: &[Ending]) -> 
     let push = |clauses: &mut Vec<Clause>, client: Option<NodeId>, tag: Tag, text: String| {
         clauses.push(Clause { client, tag, text });
     };
+    // A cut or a clock fault that began earlier and still holds when the
+    // story starts is part of it (a client cut from two masters before it
+    // acquired), told as context.
+    let holds_at_start = |i: usize| fault_started_at.get(&i).is_some_and(|f| f.until.is_none_or(|u| u > story_from));
     for (i, e) in history.events.iter().enumerate() {
-        if e.at < story_from || e.at > violation.at || Some(i) == final_write {
+        let earlier_context = e.at < story_from && holds_at_start(i) && !involved.contains(&e.node);
+        if (e.at < story_from && !earlier_context) || e.at > violation.at || Some(i) == final_write {
             continue;
         }
         let c = e.node;

@@ -268,7 +268,8 @@ impl FaultRule {
         };
         only("shape", self.shape.is_some(), partition, "kind = \"partition\"")?;
         only("one_way", self.one_way.is_some(), partition, "kind = \"partition\"")?;
-        only("from", self.from.is_some(), partition && shape == ShapeName::Isolate, "shape = \"isolate\"")?;
+        only("from", self.from.is_some(), partition, "kind = \"partition\"")?;
+        only("from", self.from.is_some(), shape == ShapeName::Isolate, "shape = \"isolate\"")?;
         only("groups", self.groups.is_some(), partition && shape == ShapeName::Groups, "shape = \"groups\"")?;
         only(
             "servers",
@@ -336,8 +337,11 @@ impl FaultRule {
             return Err("delay_ms needs when (the mark it counts from)".into());
         }
         within("delay_ms", self.delay_ms.unwrap_or_default(), 0, algorithms::params::MAX_MS)?;
-        if self.when.is_none() && self.targets().any(|t| t == "triggering") {
+        if self.when.is_none() && self.target == "triggering" {
             return Err("target 'triggering' needs when (the mark whose node it hits)".into());
+        }
+        if self.when.is_none() && self.groups.iter().flatten().flatten().any(|t| t == "triggering") {
+            return Err("groups: 'triggering' needs when (the mark whose node it hits)".into());
         }
         Ok(())
     }
@@ -362,12 +366,6 @@ impl FaultRule {
             ));
         }
         Ok(())
-    }
-
-    /// Every target string the rule holds (its target, its groups).
-    fn targets(&self) -> impl Iterator<Item = &str> {
-        let groups = self.groups.iter().flatten().flatten().map(String::as_str);
-        std::iter::once(self.target.as_str()).chain(groups)
     }
 
     /// The nodes this rule names (`node:NAME`), each with the key that names it.

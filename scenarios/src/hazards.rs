@@ -6,10 +6,14 @@
 //! [`Target::Server`]), so they run against every design; a design the
 //! hazard does not concern simply meets the same faults. Where a hazard
 //! needs a design's deployment (Redlock's five masters, a Redis replica), the
-//! summary says so. Where it needs the lock to be held longer than the
-//! workload's few milliseconds, the holder is paused for a while right after
-//! it entered its critical section (a stall shorter than the TTL, so the
-//! pause alone breaks nothing).
+//! summary says so. A fault waiting for a mark the design never makes
+//! (Redlock's `bare-majority` under `cache`, `lock-checked` under a workload
+//! that never checks) never plays, and the history notes it at healing.
+//! Where a hazard needs the lock held longer than the workload's few
+//! milliseconds, the holder is paused for 2-4 s right after it entered its
+//! critical section (shorter than the 10 s TTLs, so that pause alone breaks
+//! nothing); the longer pauses of `pause-after-check`, `session-pause`,
+//! `slow-acquire` and `client-clock` are the hazard itself.
 
 use rand::Rng;
 use std::time::Duration;
@@ -20,7 +24,7 @@ use sim::world::CS_ENTER;
 
 use crate::draw::uniform;
 use crate::workload::lock_use::LOCK_CHECKED;
-use algorithms::redlock::GRANTED_ONE;
+use algorithms::redlock::{BARE_MAJORITY, GRANTED_ONE};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -43,6 +47,12 @@ fn client_0_enters(delay: Duration) -> Trigger {
     Trigger { mark: CS_ENTER.into(), by: Some(Target::Client(0)), delay }
 }
 
+/// The moment Redlock grants client 0 the lock by a bare majority, `delay`
+/// later (the grant and its critical section's start are the same instant).
+fn client_0_bare_majority(delay: Duration) -> Trigger {
+    Trigger { mark: BARE_MAJORITY.into(), by: Some(Target::Client(0)), delay }
+}
+
 /// How long after entering its critical section a client is between its
 /// read and its write: reads take 2-6 ms (1-3 ms each way), the think time
 /// is at least 5 ms (the inventory's defaults).
@@ -55,13 +65,16 @@ fn hold(rng: &mut SimRng, armed: Duration, trigger: Trigger, lo: Duration, hi: D
 }
 
 /// Redis docs, "Distributed Locks with Redis", "Performance, crash recovery
-/// and fsync": a client holds the lock on a bare majority (A, B, C); B
-/// restarts without persistence, forgets the key, and a second client gets
-/// B, D and E. Prevented by `persistence=fsync-always` or `delayed-restart`.
+/// and fsync": a client holds the lock on a bare majority (A, B, C); one of
+/// them (here A, master 0) restarts without persistence, forgets the key,
+/// and a second client gets A, D and E. Prevented by
+/// `persistence=fsync-always` or `delayed-restart`. The faults wait for
+/// Redlock's `bare-majority` mark: other designs meet only the cut (their
+/// histories note that the rest never started).
 pub fn redlock_restart(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     let at = uniform(rng, duration / 10, duration * 3 / 10);
     let armed = at + ms(1);
-    let entered = client_0_enters(AFTER_READ);
+    let entered = client_0_bare_majority(AFTER_READ);
     let restart_after = uniform(rng, ms(200), ms(800));
     let crash = Fault::Crash { target: Target::Server(0), restart_after: Some(restart_after), durable: true };
     vec![
@@ -75,10 +88,11 @@ pub fn redlock_restart(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> 
 /// lock on A, B, C (D and E are unreachable from it); C's clock jumps
 /// forward, the key expires there, and a second client gets C, D, E.
 /// Prevented by expiry on a monotonic clock (`expiry_clock=monotonic`).
+/// Triggered by Redlock's `bare-majority` mark, as `redlock-restart`.
 pub fn redlock_clock_jump(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     let at = uniform(rng, duration / 10, duration * 3 / 10);
     let armed = at + ms(1);
-    let entered = client_0_enters(AFTER_READ);
+    let entered = client_0_bare_majority(AFTER_READ);
     let jump = uniform(rng, secs(15), secs(60)).as_nanos() as i64;
     vec![
         bare_majority_cut(at, duration),
@@ -141,8 +155,8 @@ pub fn majorities_ring(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> 
 /// synchronized"; Chubby and the DynamoDB lock client time a lease on the
 /// client's clock. The holder's clock runs 20-50% slow (far beyond a 1%
 /// drift bound) and it stalls a little longer than the lease before checking
-/// it: its slow clock says the lease is still valid. Two other clients' wall
-/// clocks jump (forward or back, 5-30 s). Prevented by fencing at the
+/// it: its slow clock says the lease is still valid. Clients 1 and 2 (one
+/// may be the holder) have their wall clocks jump, forward or back, 5-30 s. Prevented by fencing at the
 /// resource, or by clocks within the design's drift bound.
 pub fn client_clock(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
     let armed = uniform(rng, duration / 10, duration / 2);

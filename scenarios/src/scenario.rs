@@ -389,17 +389,7 @@ pub fn describe(plan: &FaultPlan) -> String {
     }
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
     for f in &plan.faults {
-        let kind = match f.fault {
-            Fault::Pause { .. } => "pause",
-            Fault::Crash { .. } => "crash",
-            Fault::Partition { .. } => "partition",
-            Fault::Network { .. } => "network",
-            Fault::ClockJump { .. } => "clock-jump",
-            Fault::ClockDrift { .. } => "clock-drift",
-            Fault::Signal { .. } => "signal",
-            Fault::Slow { .. } => "slow",
-            Fault::ClockStrobe { .. } => "clock-strobe",
-        };
+        let kind = f.fault.name();
         *counts.entry(kind).or_default() += 1;
     }
     counts.iter().map(|(k, n)| format!("{k} x{n}")).collect::<Vec<_>>().join(", ")

@@ -138,6 +138,21 @@ impl Fault {
         Fault::Partition { shape: Shape::Isolate { side, from }, one_way: false, duration }
     }
 
+    /// The fault's kind, as plan summaries name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::Pause { .. } => "pause",
+            Fault::Crash { .. } => "crash",
+            Fault::Partition { .. } => "partition",
+            Fault::Network { .. } => "network",
+            Fault::ClockJump { .. } => "clock-jump",
+            Fault::ClockDrift { .. } => "clock-drift",
+            Fault::Signal { .. } => "signal",
+            Fault::Slow { .. } => "slow",
+            Fault::ClockStrobe { .. } => "clock-strobe",
+        }
+    }
+
     /// Every node the fault names.
     pub fn targets(&self) -> Vec<&Target> {
         match self {
@@ -260,9 +275,27 @@ pub fn inject(world: &World, plan: &FaultPlan) {
             let now = SimTime::now().as_duration();
             madsim::time::sleep(timed.at.saturating_sub(now)).await;
             let mut cause = Cause::default();
+            if timed.when.is_some() && world.healed() {
+                return; // armed after the fault phase: it would never play
+            }
             if let Some(trigger) = &timed.when {
-                let by = trigger.by.as_ref().map(|t| resolve(&world, &picker, t, None)[0]);
-                let Some(node) = world.next_mark(&trigger.mark, by).await else { return };
+                let by = trigger.by.as_ref().map(|t| resolve(&world, &picker, t, None).first().copied());
+                // A `by` naming no node of this world (a server index where there are no servers) never fires.
+                let fired = match by {
+                    Some(None) => None,
+                    Some(by) => world.next_mark(&trigger.mark, by).await,
+                    None => world.next_mark(&trigger.mark, None).await,
+                };
+                let Some(node) = fired else {
+                    // Healing ended the wait: say so, so a report does not pass off an unplayed fault as survived.
+                    let detail = format!(
+                        "a {} waiting for '{}' never started (no such mark before healing)",
+                        timed.fault.name(),
+                        trigger.mark
+                    );
+                    world.record(WORLD, EventKind::Note { detail });
+                    return;
+                };
                 madsim::time::sleep(trigger.delay).await;
                 cause = Cause::mark(&world, node, trigger);
             } else if aims_at_holder(&timed.fault) {
@@ -449,7 +482,8 @@ fn aims_at_holder(fault: &Fault) -> bool {
         | Fault::Slow { target, .. }
         | Fault::Signal { target, .. } => *target == Target::Holder,
         Fault::Partition { shape, .. } => {
-            shape.targets().contains(&&Target::Holder) || matches!(shape, Shape::PrimaryWith { .. })
+            shape.targets().contains(&&Target::Holder)
+                || matches!(shape, Shape::PrimaryWith { clients } if *clients > 0)
         }
         Fault::Network { .. } => false,
         Fault::ClockStrobe { target, .. } => *target == Target::Holder,

@@ -303,6 +303,8 @@ impl World {
         effect::heal(self, active, nodes, base);
         debug_assert!(self.topology().is_whole(), "every cut was filed with its inverse");
         self.record(WORLD, EventKind::Heal);
+        // Triggered faults still waiting will never play: wake them to say so.
+        locked(&self.0.triggers).clear();
     }
 
     /// Whether [`World::heal`] has ended the fault phase.

@@ -58,7 +58,8 @@ impl Triggers {
         }
     }
 
-    /// Forget every waiting fault (the end of a run, or healing).
+    /// Forget every waiting fault (healing, and the end of a run): each
+    /// one's receiver sees its sender dropped.
     pub fn clear(&mut self) {
         self.waiting.clear();
     }
