@@ -95,13 +95,13 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "redlock-restart",
-        summary: "client-0 reaches only masters 0-2 (of Redlock's 5) and holds the lock 2-4 s; master 0 restarts meanwhile",
+        summary: "client-0 reaches only masters 0-2 (of Redlock's 5); granted by that bare majority, it holds 2-4 s while master 0 restarts",
         reproduces: "Redis docs, Distributed Locks with Redis: crash recovery without persistence (fsync-always or delayed-restart prevent it)",
         faults: hazards::redlock_restart,
     },
     Scenario {
         name: "redlock-clock-jump",
-        summary: "client-0 reaches only masters 0-2 and holds the lock 2-4 s; master 2's wall clock jumps 15-60 s forward",
+        summary: "client-0 reaches only masters 0-2; granted by that bare majority, it holds 2-4 s while master 2's clock jumps 15-60 s ahead",
         reproduces: "Kleppmann 2016, How to do distributed locking: the clock-jump case (expiry on a monotonic clock prevents it)",
         faults: hazards::redlock_clock_jump,
     },
