@@ -4,7 +4,8 @@
 //!
 //! A write may carry a fencing token (Kleppmann, "How to do distributed
 //! locking"; Chubby's sequencers): when fencing is on, the resource remembers
-//! the highest token it has seen on each register and rejects a write with a lower one. A write
+//! the highest token it has seen on each register, on reads under the lock
+//! as on writes, and rejects a write with a lower one. A write
 //! may instead carry an expected version (compare-and-set). Every read and
 //! every judged write is recorded in the history; the effect checkers read
 //! those records, so the resource is where "corrupted" is observed.
@@ -95,6 +96,8 @@ impl Rpc for ApplyInOrder {
 struct Read {
     client: NodeId,
     key: u32,
+    /// The reader's fencing token: a read under a lock fences older holders too.
+    token: Option<u64>,
 }
 
 impl Rpc for Read {
@@ -137,7 +140,10 @@ pub fn deploy(world: &World, config: ResourceConfig) -> NodeId {
         let (reads, writes) = (store.clone(), store);
         let read_ctx = ctx.clone();
         ctx.serve(move |req: Read| {
-            let store = reads.lock().expect("store poisoned");
+            let mut store = reads.lock().expect("store poisoned");
+            if let Some(r) = store.registers.get_mut(req.key as usize) {
+                fence_read(r, req.token, config.check_tokens);
+            }
             // An unknown key reads as a fresh register (never written).
             let (value, version) =
                 store.registers.get(req.key as usize).map_or((config.initial, 0), |r| (r.value, r.version));
@@ -197,6 +203,13 @@ fn apply_in_order(store: &mut Store, req: ApplyInOrder, ctx: &NodeCtx) {
     }
 }
 
+/// A read under a lock with `token`: with checking on, the token counts as seen.
+fn fence_read(r: &mut Register, token: Option<u64>, check_tokens: bool) {
+    if let (true, Some(token)) = (check_tokens, token) {
+        r.highest_token = Some(r.highest_token.map_or(token, |h| h.max(token)));
+    }
+}
+
 /// Decide a write and apply it if accepted.
 fn judge(r: &mut Register, req: &Write, check_tokens: bool) -> WriteVerdict {
     if let (true, Some(token), Some(highest)) = (check_tokens, req.token, r.highest_token) {
@@ -247,7 +260,17 @@ impl ResourceClient {
 
     /// Register `key`'s current value and version.
     pub async fn read_key(&self, key: u32) -> Result<(i64, u64), RpcError> {
-        let req = Read { client: self.ctx.id(), key };
+        self.read_fenced(key, None).await
+    }
+
+    /// Register `key`'s current value and version, read under a lock whose
+    /// fencing token is `token`: with fencing on, the resource counts the
+    /// token as seen, so an older holder's write that lands between this read
+    /// and this holder's write is rejected (Chubby passes the sequencer with
+    /// every operation the lock protects, reads included; a check on writes
+    /// alone lets that write through and the read-modify-write lose it).
+    pub async fn read_fenced(&self, key: u32, token: Option<u64>) -> Result<(i64, u64), RpcError> {
+        let req = Read { client: self.ctx.id(), key, token };
         self.ctx.call(self.resource, req, self.timeout).await
     }
 
@@ -295,6 +318,20 @@ mod tests {
         assert_eq!((r.value, r.version), (8, 2));
         // With checking off, the stale token is accepted (what fencing buys).
         assert_eq!(judge(&mut r, &write(7, Some(1), None), false), WriteVerdict::Accepted);
+    }
+
+    #[test]
+    fn a_read_under_a_newer_token_fences_an_older_holders_write() {
+        // The new holder (35) has read but not written yet; the old holder's
+        // write (34) would land between that read and its write and be lost.
+        let mut r = register(10, 0);
+        fence_read(&mut r, Some(35), true);
+        assert_eq!(judge(&mut r, &write(9, Some(34), None), true), WriteVerdict::StaleToken { highest: 35 });
+        assert_eq!(judge(&mut r, &write(9, Some(35), None), true), WriteVerdict::Accepted);
+        // Without checking, reads note nothing.
+        let mut unchecked = register(10, 0);
+        fence_read(&mut unchecked, Some(35), false);
+        assert_eq!(judge(&mut unchecked, &write(9, Some(34), None), false), WriteVerdict::Accepted);
     }
 
     #[test]

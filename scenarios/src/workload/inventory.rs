@@ -147,7 +147,7 @@ impl Inventory {
                 continue;
             };
             ctx.record(EventKind::CsEnter { locks: vec![] });
-            let sold_out = match resource.read().await {
+            let sold_out = match resource.read_fenced(0, token).await {
                 Ok((stock, _)) if stock <= 0 => true,
                 Ok((stock, _)) => {
                     ctx.sleep(draw(&mut rng, self.think)).await;

@@ -139,7 +139,7 @@ impl Transfer {
             let names = vec![locks[first].name().to_string(), locks[second].name().to_string()];
             ctx.record(EventKind::CsEnter { locks: names });
             if let (Ok((a, va)), Ok((b, vb))) =
-                (resource.read_key(from as u32).await, resource.read_key(to as u32).await)
+                (resource.read_fenced(from as u32, token(from)).await, resource.read_fenced(to as u32, token(to)).await)
             {
                 ctx.sleep(draw(&mut rng, THINK)).await;
                 if locks[first].still_valid(&ctx) && locks[second].still_valid(&ctx) {
