@@ -474,20 +474,8 @@ async fn ends_after(world: &World, duration: Duration, fault: FaultId) -> Option
 }
 
 fn aims_at_holder(fault: &Fault) -> bool {
-    match fault {
-        Fault::Pause { target, .. }
-        | Fault::Crash { target, .. }
-        | Fault::ClockJump { target, .. }
-        | Fault::ClockDrift { target, .. }
-        | Fault::Slow { target, .. }
-        | Fault::Signal { target, .. } => *target == Target::Holder,
-        Fault::Partition { shape, .. } => {
-            shape.targets().contains(&&Target::Holder)
-                || matches!(shape, Shape::PrimaryWith { clients } if *clients > 0)
-        }
-        Fault::Network { .. } => false,
-        Fault::ClockStrobe { target, .. } => *target == Target::Holder,
-    }
+    let holder_side = matches!(fault, Fault::Partition { shape: Shape::PrimaryWith { clients }, .. } if *clients > 0);
+    holder_side || fault.targets().contains(&&Target::Holder)
 }
 
 async fn wait_for_holder(world: &World) {
