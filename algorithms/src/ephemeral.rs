@@ -39,8 +39,8 @@
 //! 100 ms with elections after 1-2 s (etcd's defaults).
 //!
 //! Simplified: waiting ends on a watch notification or after
-//! `watch_recheck_ms` at most, because the simulated network loses messages
-//! and watches live on one replica (a ZooKeeper client would instead
+//! `watch_recheck_ms` at most, because a notification dies with a reset
+//! connection (`sim::net`) and watches live on one replica (a ZooKeeper client would instead
 //! re-register its watches with its last zxid when it reconnects).
 
 use rand::Rng;
@@ -218,12 +218,18 @@ impl EphemeralLock {
     }
 
     /// Delete nodes this session left behind in `children`; the rest remain.
+    /// A second node with our own GUID is one too: a create whose outcome
+    /// was unknown ("not applied" while still in the log) can be applied
+    /// after the list that looked for it, and the client created again.
     async fn drop_orphans(&mut self, children: Vec<Child>, ours: &str) -> Vec<Child> {
         let session = self.session.session();
         self.orphans.retain(|(s, _)| Some(*s) == session);
+        let own = ours.split_once("-lock-").map_or(ours, |(guid, _)| guid);
         let mut kept = Vec::new();
         for child in children {
-            let orphan = child.name != ours && self.orphans.iter().any(|(_, g)| child.name.starts_with(&prefix(g)));
+            let mine = child.name.starts_with(&prefix(own))
+                || self.orphans.iter().any(|(_, g)| child.name.starts_with(&prefix(g)));
+            let orphan = child.name != ours && mine;
             if !orphan {
                 kept.push(child);
                 continue;

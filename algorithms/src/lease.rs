@@ -27,6 +27,9 @@
 //! client clock slower than the bound believes its lease longer than the
 //! server does: then only fencing keeps the resource safe. With
 //! `fencing=false` the token is not sent and the resource cannot check it.
+//!
+//! Transport: grants, renewals and writes travel over TCP-like connections
+//! (`sim::net`): a renewal whose call timed out may still reach the server.
 
 use rand::Rng;
 use std::collections::BTreeMap;

@@ -12,6 +12,10 @@
 //! Safety does not depend on time, clocks or pauses: a stale write is
 //! rejected by the version check. What contention costs shows as conflicts
 //! (rejected writes), retries and give-ups instead of overlaps.
+//!
+//! Transport: reads and conditional writes go over a TCP-like connection
+//! (`sim::net`); a write whose call timed out may still be applied, and its
+//! retry then meets a version conflict.
 
 use rand::Rng;
 use std::sync::Arc;

@@ -23,6 +23,9 @@
 //! What it costs shows as latency (a consensus round per operation) and
 //! messages; losing the log's majority stops progress (unavailability), never
 //! safety.
+//!
+//! Transport: clients and replicas talk over TCP-like connections
+//! (`sim::net`), as etcd's gRPC and raft streams do.
 
 use std::sync::Arc;
 

@@ -21,6 +21,10 @@
 //!
 //! Simplified: masters are contacted one after another (the article allows
 //! either); the random value is drawn once per acquire call, as redlock-py does.
+//!
+//! Transport: each master is reached over its own TCP-like connection
+//! (`sim::net`), as redis-py and node-redis do: a lost packet delays a SET
+//! instead of losing it, and a SET whose call timed out may still land.
 
 use rand::Rng;
 use std::sync::Arc;

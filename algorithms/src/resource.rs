@@ -12,6 +12,10 @@
 //!
 //! The register is durable: a crash of the resource node keeps it unless the
 //! fault says state is lost.
+//!
+//! Transport: clients reach it over TCP-like connections (`sim::net`), so a
+//! write whose call timed out is not lost: it may land later, after the lock
+//! has moved on, which is the delayed write fencing tokens exist for.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

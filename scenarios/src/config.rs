@@ -1,6 +1,6 @@
 //! Scenario files: `--config FILE.toml` sets everything a built-in scenario
 //! and the command-line options set — design and its parameters, workload,
-//! clients, stock, duration, network latency and loss, and either a built-in
+//! clients, stock, duration, network latency, loss and transport, and either a built-in
 //! fault scenario or custom fault rules ([`crate::fault_rules`]). See
 //! `scenarios/examples/` for commented files.
 //!

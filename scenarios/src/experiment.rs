@@ -16,7 +16,7 @@ use sim::metrics::{Figure, RunMetrics};
 use sim::record::RunRecord;
 use sim::runner::{run_seed, SeedPanic};
 use sim::time::SimTime;
-use sim::world::{NetworkSettings, World};
+use sim::world::{NetworkSettings, Transport, World};
 
 use crate::fault_rules::FaultRule;
 use crate::scenario::{self, Scenario};
@@ -99,6 +99,7 @@ pub struct Experiment {
     /// How reports name the cell ([`ExperimentSpec::cell_names`]).
     names: [String; 3],
     pub network: NetworkSettings,
+    pub transport: Transport,
     /// How far apart the nodes' clocks start (each run draws them from its seed).
     pub clocks: ClockSpread,
 }
@@ -173,6 +174,7 @@ impl Experiment {
             liveness: Duration::from_secs(spec.liveness_s),
             names: spec.cell_names(),
             network,
+            transport: spec.network.transport,
             clocks: ClockSpread::new(spec.clock_offset_ms, spec.clock_drift_ppm),
             spec,
         })
@@ -202,11 +204,13 @@ impl Experiment {
     pub fn run_with(&self, seed: u64, plan: FaultPlan) -> Result<SeedRun, SeedPanic> {
         let (deployment, workload, duration, liveness, network, clocks) =
             (self.deployment.clone(), self.workload.clone(), self.duration, self.liveness, self.network, self.clocks);
+        let transport = self.transport;
         let injected = plan.clone();
         // Runs end on their own; the limit only catches a runaway.
         let limit = duration + liveness + Duration::from_secs(3600);
         let history = run_seed(seed, limit, move || async move {
             let world = World::new(seed, network, clocks);
+            world.set_transport(transport);
             let lock = deployment.deploy(&world);
             workload.deploy(&world, lock);
             fault::inject(&world, &injected);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use algorithms::params::{quote, Params};
 use sim::net::MAX_LATENCY_MS;
-use sim::world::NetworkSettings;
+use sim::world::{NetworkSettings, Transport};
 
 use crate::fault_rules::FaultRule;
 
@@ -198,6 +198,8 @@ pub struct NetworkSpec {
     pub latency_min_ms: u64,
     pub latency_max_ms: u64,
     pub loss_percent: u32,
+    /// `stream` (TCP-like, the default) or `datagram` (see `sim::net`).
+    pub transport: Transport,
 }
 
 impl Default for NetworkSpec {
@@ -207,6 +209,7 @@ impl Default for NetworkSpec {
             latency_min_ms: n.latency_min.as_millis() as u64,
             latency_max_ms: n.latency_max.as_millis() as u64,
             loss_percent: 0,
+            transport: Transport::default(),
         }
     }
 }

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use scenarios::experiment::{Experiment, ExperimentSpec, SeedRun};
-use sim::fault::{Fault, FaultPlan, Peers, Target, TimedFault};
+use sim::fault::{Fault, FaultPlan, Peers, Target, TimedFault, Trigger};
 use sim::history::{EventKind, Op, Outcome};
 use sim::runner::run_seeds;
 use sim::time::SimTime;
+use sim::world::CS_ENTER;
 
 fn experiment(algorithm: &str, scenario: &str, params: &[&str]) -> Experiment {
     Experiment::new(ExperimentSpec {
@@ -211,7 +212,11 @@ fn redlock_masters_that_restart_empty_grant_the_lock_twice_unless_restarts_are_d
 fn redlock_recheck_catches_a_pause_before_the_check() {
     // A pause past the validity time before the write: with recheck the client
     // sees its validity is gone and does not write.
-    let pause = plan(vec![at(5_000, Fault::Pause { target: Target::Holder, duration: Duration::from_secs(12) })]);
+    // The pause starts as the holder enters its critical section, so it is
+    // always between the grant and the check, whatever the seed's timing.
+    let entered = Trigger { mark: CS_ENTER.into(), by: None, delay: Duration::ZERO };
+    let hold = Fault::Pause { target: Target::Triggering, duration: Duration::from_secs(12) };
+    let pause = plan(vec![TimedFault::when(Duration::from_secs(5), entered, hold)]);
     let blind = experiment("redlock", "none", &[]).run_with(5, pause.clone()).unwrap();
     let careful = experiment("redlock", "none", &["recheck=true"]).run_with(5, pause).unwrap();
     let failed_checks = careful

@@ -9,9 +9,15 @@
 //! Curator's recipes tell users to treat as "lock may be lost" / "lock lost".
 //!
 //! Simplified:
-//! - there is no TCP connection: every request is an RPC to the replica the
-//!   client believes leads; a "not leader, try X" reply moves it to X, a
-//!   timeout to the next replica (ZooKeeper clients reconnect likewise);
+//! - every request is an RPC to the replica the client believes leads, over
+//!   the world's TCP-like connection to it; a "not leader, try X" reply
+//!   moves it to X, a timeout to the next replica (ZooKeeper clients
+//!   reconnect likewise). A timeout resets the connection
+//!   (`NodeCtx::call_or_reset`): what it still carried is never served, as
+//!   ZooKeeper rejects an old connection's requests once the session has
+//!   moved, which keeps a session's requests in the order they were sent;
+//!   there is no per-request timeout in ZooKeeper's protocol, only the read
+//!   timeout after which the client reconnects: `op_timeout_ms` stands for it;
 //! - a heartbeat is a ping every third of the session timeout (ZooKeeper
 //!   pings after a third of it idle); when one goes unanswered the client
 //!   tries other replicas until the next one is due;
@@ -142,7 +148,7 @@ impl CoordSession {
             }
             let to = self.replicas[self.conn.lock().expect("conn poisoned").replica];
             let req = Request { client: self.ctx.id(), session, op: op.clone() };
-            match self.ctx.call(to, req, self.config.op_timeout).await {
+            match self.ctx.call_or_reset(to, req, self.config.op_timeout).await {
                 Ok(Ok(reply)) => {
                     self.learn(session, ConnState::Connected);
                     return Ok(reply);

@@ -42,7 +42,7 @@ use crate::net::Net;
 use crate::rng::{self, SimRng};
 use crate::time::SimTime;
 
-pub use crate::net::NetworkSettings;
+pub use crate::net::{NetworkSettings, Transport};
 pub use ctx::{NodeCtx, RpcError};
 pub use effect::{Effect, FaultId};
 pub use topology::{Cut, Direction};
@@ -103,7 +103,7 @@ impl World {
             nodes: Mutex::default(),
             clocks: Mutex::default(),
             topology: Mutex::default(),
-            net: Mutex::new(Net::new(network, rng::stream(seed, "network"))),
+            net: Mutex::new(Net::new(network, rng::stream(seed, "network"), rng::stream(seed, "network/retransmit"))),
             signals: Mutex::default(),
             triggers: Mutex::default(),
             faults: Mutex::default(),
@@ -243,6 +243,15 @@ impl World {
     /// Clients inside their critical section now, in id order.
     pub fn clients_in_critical_section(&self) -> Vec<NodeId> {
         locked(&self.0.occupancy).inside()
+    }
+
+    /// How messages travel ([`Transport`]); set before the nodes start.
+    pub fn set_transport(&self, transport: Transport) {
+        self.net().set_transport(transport);
+    }
+
+    pub fn transport(&self) -> Transport {
+        self.net().transport()
     }
 
     /// Messages sent so far (lost ones included).
