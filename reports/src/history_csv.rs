@@ -23,6 +23,7 @@ fn event_type(kind: &EventKind) -> &'static str {
         EventKind::Write { .. } => "write",
         EventKind::Fault { .. } => "fault",
         EventKind::Heal => "heal",
+        EventKind::Ready => "ready",
         EventKind::Note { .. } => "note",
         EventKind::End { .. } => "end",
     }

@@ -160,6 +160,9 @@ pub enum EventKind {
     /// crashed ones restarted, links and clocks restored); the liveness phase
     /// that follows expects progress.
     Heal,
+    /// The design's service became ready (a coordination ensemble elected
+    /// its first leader); clients that wait for it start now.
+    Ready,
     /// A server did something notable on its own (evicted a key, promoted a
     /// replica, reaped an expired lock, expired a session).
     Note { detail: String },
@@ -275,6 +278,7 @@ impl History {
                 format!("fault {kind:?} {phase}: {detail}")
             }
             EventKind::Heal => "every fault healed: the liveness phase begins".into(),
+            EventKind::Ready => "the service is ready: clients start".into(),
             EventKind::Note { detail } => detail.clone(),
             EventKind::End { messages, server_writes } => {
                 format!("run ends ({messages} messages, {server_writes} server writes)")

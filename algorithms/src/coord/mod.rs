@@ -101,13 +101,16 @@ pub fn read_params(design: &str, p: &ParamReader) -> Result<(CoordConfig, Sessio
     Ok((coord, SessionConfig { timeout: session_timeout, op_timeout, backoff: tick }))
 }
 
-/// Add the ensemble to `world` (nodes `coord-0`..); their node ids, in raft id order.
+/// Add the ensemble to `world` (nodes `coord-0`..); their node ids, in raft
+/// id order. The world holds its clients until the first leader serves.
 pub fn deploy(world: &World, config: CoordConfig) -> Arc<[NodeId]> {
     // Every replica must know every peer before the first one starts, and
     // nodes are numbered in the order they are added.
     let first = world.node_count() as u32;
     let peers: Arc<[NodeId]> = (0..config.replicas).map(|i| NodeId(first + i)).collect();
     let meter = Arc::new(replica::Meter::default());
+    // Clients start once the first leader serves (`blockUntilConnected`).
+    world.hold_clients();
     for i in 0..config.replicas as usize {
         let main = replica::main(config, peers.clone(), i, meter.clone());
         let id = world.add_node(&format!("coord-{i}"), Role::Server, ClockSettings::default(), main);

@@ -249,6 +249,7 @@ impl Replica {
             self.heard = self.tree.sessions().map(|(id, _)| (id, now)).collect();
             self.expiring.clear();
             self.ctx.world().set_primary(self.ctx.id());
+            self.ctx.world().report_ready();
             let detail = format!("leader elected: {} (term {term})", self.name(self.ctx.id()));
             self.ctx.record(EventKind::Note { detail });
         }

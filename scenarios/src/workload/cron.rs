@@ -115,9 +115,15 @@ impl Workload for Cron {
         let ticks = cron_ticks(history);
         // Tick k is due at k periods of wall time (clients' clocks start at
         // zero); the last period's tick may still be running when the run ends.
+        // Ticks due before the design's service was ready are not due: no
+        // scheduler had started (`World::hold_clients`).
+        let period = self.period.as_nanos();
         let settled = history.end().as_duration().saturating_sub(self.period);
-        let due = (settled.as_nanos() / self.period.as_nanos()) as u64;
-        let ran = ticks.run.iter().filter(|t| (1..=due as i64).contains(t)).count() as u64;
+        let last = (settled.as_nanos() / period) as i64;
+        let ready = history.events.iter().find(|e| matches!(e.kind, EventKind::Ready)).map(|e| e.at.as_duration());
+        let first = ready.map_or(1, |at| (at.as_nanos() / period) as i64 + 1);
+        let due = (last - first + 1).max(0) as u64;
+        let ran = ticks.run.iter().filter(|t| (first..=last).contains(t)).count() as u64;
         vec![
             Figure::new("ticks run %", if due == 0 { 0.0 } else { ran as f64 * 100.0 / due as f64 }),
             Figure::new("ticks run twice", ticks.run_twice as f64),

@@ -171,7 +171,13 @@ pub fn deploy_clients<F, Fut>(
                 ctx,
                 clients,
             };
-            body(env)
+            // A design whose service is not up yet holds its clients
+            // (`World::hold_clients`): the workload starts when it is ready.
+            let body = body.clone();
+            async move {
+                env.ctx.world().clients_may_start().await;
+                body(env).await
+            }
         });
     }
 }

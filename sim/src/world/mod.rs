@@ -82,6 +82,9 @@ struct Inner {
     history: Mutex<History>,
     /// The server a design marks as the one clients depend on (fault target).
     primary: Mutex<Option<NodeId>>,
+    /// Whether clients may start: false from [`World::hold_clients`] until
+    /// [`World::report_ready`].
+    ready: tokio::sync::watch::Sender<bool>,
     server_writes: AtomicU64,
     /// A madsim node that carries messages and runs the world's own tasks
     /// (the fault injector); faults never touch it.
@@ -111,6 +114,7 @@ impl World {
             progress: Mutex::default(),
             history: Mutex::default(),
             primary: Mutex::new(None),
+            ready: tokio::sync::watch::Sender::new(true),
             server_writes: AtomicU64::new(0),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
@@ -243,6 +247,27 @@ impl World {
     /// Clients inside their critical section now, in id order.
     pub fn clients_in_critical_section(&self) -> Vec<NodeId> {
         locked(&self.0.occupancy).inside()
+    }
+
+    /// A design whose service needs time before it can serve (a consensus
+    /// ensemble electing its first leader) calls this while deploying:
+    /// clients then start once it reports ready, as an application calls
+    /// Curator's `blockUntilConnected` or waits for etcd before it schedules work.
+    pub fn hold_clients(&self) {
+        self.0.ready.send_replace(false);
+    }
+
+    /// The service is ready (the first report counts; the world records it).
+    pub fn report_ready(&self) {
+        if !self.0.ready.send_replace(true) {
+            self.record(WORLD, EventKind::Ready);
+        }
+    }
+
+    /// Resolves once clients may start (at once unless a design holds them).
+    pub async fn clients_may_start(&self) {
+        let mut ready = self.0.ready.subscribe();
+        let _ = ready.wait_for(|r| *r).await;
     }
 
     /// How messages travel ([`Transport`]); set before the nodes start.
