@@ -28,6 +28,21 @@
 //! client paused past its session timeout resumes believing it holds the lock
 //! until a reply tells it otherwise — the window the fencing option closes.
 //!
+//! Not modelled: Curator 3.x's client-side LOST timer (at SUSPENDED it starts
+//! a timer of the negotiated session timeout and posts LOST when it runs out
+//! with no reconnect). The verdicts do not depend on it: `Suspended` already
+//! fails the check, exactly as `Lost` does, so the timer can only turn "may
+//! have lost it" into "lost it" for a client that hears nothing at all; such
+//! a client reaches no replica, so it can neither write nor queue a new node
+//! until a reply reaches it, and its first reply after the server expired the
+//! session says so (`Lost`, and a new session). Only when a suspended client
+//! learns `Lost` differs, and nothing it does depends on that meanwhile. The
+//! one exception is a one-way cut that lets the client's pings through and
+//! loses the replies: the server keeps the session, Curator would post LOST
+//! and give up a lock still granted to it, while this client returns to
+//! `Connected` at its first reply, holding a node no one else can hold. The
+//! safety verdict is the same; only that client's throughput differs.
+//!
 //! `fencing=true`: the node's creation zxid (its log index) is the token sent
 //! with each write. Nodes are created in log order and the lowest one holds,
 //! so tokens grow with every new holder.

@@ -56,7 +56,7 @@ impl Design for OrderingDesign {
     }
 
     fn summary(&self) -> &'static str {
-        "no lock: operations appended to a raft log and applied to the resource in that agreed order"
+        "no lock: operations appended to a raft log and applied to the resource in that agreed order; the resource computes each decrement itself, so no stale read can be written back: safe by construction (compare its cost, not its safety)"
     }
 
     fn params(&self) -> &'static [ParamSpec] {

@@ -62,6 +62,13 @@ pub fn render(report: &Report<'_>) -> String {
         let _ = writeln!(out, "</tr>");
     }
     let _ = writeln!(out, "</tbody>\n</table>");
+    if !report.designs.is_empty() {
+        let _ = writeln!(out, "<h2>The designs</h2>\n<dl>");
+        for (name, what) in &report.designs {
+            let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(name), escape(what));
+        }
+        let _ = writeln!(out, "</dl>");
+    }
 
     let _ = writeln!(out, "<h2>Charts</h2>");
     for plot in plots::all(&report.cells) {

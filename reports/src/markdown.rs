@@ -35,6 +35,12 @@ pub fn summary(report: &Report<'_>) -> String {
     for row in rows(&report.cells) {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
+    if !report.designs.is_empty() {
+        let _ = writeln!(out, "\n## The designs\n");
+        for (name, what) in &report.designs {
+            let _ = writeln!(out, "- **{name}**: {what}");
+        }
+    }
     let violating: Vec<_> = report.cells.iter().filter_map(|c| c.first_violation.as_ref().map(|v| (c, v))).collect();
     if !violating.is_empty() {
         let _ = writeln!(out, "\n## Reproducing the first violation of each cell\n");
@@ -85,6 +91,16 @@ mod tests {
         );
         assert_eq!(md.lines().filter(|l| l.starts_with("| cache")).count(), 2);
         assert!(md.contains("seed 4: `locksim replay -a cache -s gc-pause -w inventory --seed 4`"));
+    }
+
+    #[test]
+    fn the_designs_are_described_after_the_table() {
+        let cells = vec![cell("cache", "none", 0, 0)];
+        let designs = vec![("cache".to_string(), "SET NX PX on Redis".to_string())];
+        let md = summary(&Report::new("t", "note".into(), cells, vec![], vec![]).with_designs(designs));
+        let table = md.find("| cache | none").expect("the table");
+        let described = md.find("## The designs\n\n- **cache**: SET NX PX on Redis\n").expect("the designs");
+        assert!(table < described, "{md}");
     }
 
     #[test]

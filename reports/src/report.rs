@@ -24,6 +24,9 @@ pub struct Report<'a> {
     pub stories: Vec<&'a ViolationStory>,
     /// Every row `runs.csv` keeps, in the order it keeps them.
     pub runs: Vec<&'a RunRecord>,
+    /// Each design the cells ran, with what it is (its `locksim list`
+    /// summary), in cell order: a reader compares like with like.
+    pub designs: Vec<(String, String)>,
 }
 
 impl<'a> Report<'a> {
@@ -34,6 +37,12 @@ impl<'a> Report<'a> {
         stories: Vec<&'a ViolationStory>,
         runs: Vec<&'a RunRecord>,
     ) -> Report<'a> {
-        Report { title: title.to_string(), note, cells, stories, runs }
+        Report { title: title.to_string(), note, cells, stories, runs, designs: Vec::new() }
+    }
+
+    /// The same report, describing `designs` (name, what it is).
+    pub fn with_designs(mut self, designs: Vec<(String, String)>) -> Report<'a> {
+        self.designs = designs;
+        self
     }
 }

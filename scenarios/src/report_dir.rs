@@ -149,6 +149,20 @@ pub fn gather<'a>(manifest: &Manifest, cells: &'a [CellOutput], pending: &'a [Ru
         cells.iter().filter_map(|c| c.story.as_ref()).collect(),
         cells.iter().flat_map(|c| &c.records).chain(pending).collect(),
     )
+    .with_designs(designs(manifest))
+}
+
+/// The designs the manifest's cells ran, each once, in cell order, with what each is.
+fn designs(manifest: &Manifest) -> Vec<(String, String)> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for cell in &manifest.cells {
+        if let Some(d) = algorithms::design(&cell.algorithm) {
+            if !seen.iter().any(|(name, _)| name == d.name()) {
+                seen.push((d.name().to_string(), d.summary().to_string()));
+            }
+        }
+    }
+    seen
 }
 
 /// Write the whole directory: the data first — `runs.csv`, then

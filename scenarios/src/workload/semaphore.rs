@@ -12,8 +12,9 @@
 //!
 //! The pool is the resource: a client opens a session on its permit's
 //! register (value 1, stamped with the permit's token) and closes it (value
-//! 0). Corrupted: more than N sessions open at once ([`corrupted`];
-//! a fenced pool drops a session whose permit token was superseded).
+//! 0). Corrupted: more than N sessions open at once ([`corrupted`]; a
+//! superseded holder stays in until its close is answered: the pool checks
+//! tokens at open and close only).
 //! Figures: pool uses per second, the most sessions ever open.
 
 use rand::Rng;

@@ -4,7 +4,8 @@
 //!
 //! Checks: every accepted write decrements the value it replaces by exactly
 //! one; one that does not overwrote a decrement it had not seen (a
-//! [`LOST_UPDATE`]). Sales beyond the starting stock are [`OVERSOLD`].
+//! [`LOST_UPDATE`]). Sales beyond the starting stock are [`OVERSOLD`]; a
+//! resource that starts again (it lost its state) restarts the count.
 //!
 //! Promises: each lost update names the previous accepted writer (if any) and
 //! this writer, with both writes as witnesses; each oversale names the writer
@@ -48,7 +49,14 @@ pub fn inventory_effects(history: &History) -> Vec<Violation> {
     let mut last_write: Option<usize> = None;
     for (i, e) in history.events.iter().enumerate() {
         match &e.kind {
-            EventKind::ResourceInit { value, .. } => stock = Some(*value),
+            // A resource that lost its state starts again from the full
+            // stock: sales count against it from zero, and no write before
+            // it is the one the next write replaces.
+            EventKind::ResourceInit { value, .. } => {
+                stock = Some(*value);
+                sold = 0;
+                last_write = None;
+            }
             sale @ EventKind::Write { client, prev, value, .. } if is_sale(sale) => {
                 sold += 1;
                 if *value != prev - 1 {
@@ -78,12 +86,14 @@ fn oversold_ending(history: &History, v: &Violation, final_write: Option<usize>)
     let Some(EventKind::Write { client, value, token: t, .. }) = event(history, final_write).map(|e| &e.kind) else {
         return None;
     };
-    let stock = history.events.iter().find_map(|e| match e.kind {
+    // Count from the resource's last start before the sale, as the check does.
+    let idx = final_write.unwrap_or(0);
+    let start = history.events[..=idx].iter().rposition(|e| matches!(e.kind, EventKind::ResourceInit { .. }));
+    let stock = start.and_then(|i| match history.events[i].kind {
         EventKind::ResourceInit { value, .. } => Some(value),
         _ => None,
     });
-    let idx = final_write.unwrap_or(0);
-    let sold = history.events[..=idx].iter().filter(|e| is_sale(&e.kind)).count();
+    let sold = history.events[start.unwrap_or(0)..=idx].iter().filter(|e| is_sale(&e.kind)).count();
     let of_stock = stock.map(|s| format!(" of a stock of {s}")).unwrap_or_default();
     Some(format!(
         "at {} the resource accepted {}'s write of {value}{}, sale number {sold}{of_stock} (oversold)",
@@ -149,6 +159,28 @@ mod tests {
             (2, 3, write(2, 0, -1)),
         ]);
         assert_eq!(inventory_effects(&h).iter().map(|v| v.kind).collect::<Vec<_>>(), vec![OVERSOLD]);
+    }
+
+    #[test]
+    fn a_resource_that_starts_again_counts_sales_against_its_new_stock() {
+        let h = history(vec![
+            (0, 3, EventKind::ResourceInit { value: 1, registers: 1 }),
+            (1, 3, write(1, 1, 0)),
+            (2, 3, EventKind::ResourceInit { value: 1, registers: 1 }),
+            (3, 3, write(2, 1, 0)),
+        ]);
+        assert!(inventory_effects(&h).is_empty());
+        let h = history(vec![
+            (0, 3, EventKind::ResourceInit { value: 1, registers: 1 }),
+            (1, 3, write(1, 1, 0)),
+            (2, 3, EventKind::ResourceInit { value: 1, registers: 1 }),
+            (3, 3, write(2, 1, 0)),
+            (4, 3, write(1, 0, -1)),
+        ]);
+        let v = inventory_effects(&h);
+        assert_eq!(v.iter().map(|v| v.kind).collect::<Vec<_>>(), vec![OVERSOLD]);
+        let text = reports::explain(&h, &v[0], EFFECTS.kinds);
+        assert!(text.ends_with("sale number 2 of a stock of 1 (oversold)."), "{text}");
     }
 
     #[test]
