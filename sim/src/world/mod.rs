@@ -82,13 +82,24 @@ struct Inner {
     history: Mutex<History>,
     /// The server a design marks as the one clients depend on (fault target).
     primary: Mutex<Option<NodeId>>,
-    /// Whether clients may start: false from [`World::hold_clients`] until
+    /// Whether clients may start: held from [`World::hold_clients`] until
     /// [`World::report_ready`].
-    ready: tokio::sync::watch::Sender<bool>,
+    ready: Mutex<Gate>,
     server_writes: AtomicU64,
     /// A madsim node that carries messages and runs the world's own tasks
     /// (the fault injector); faults never touch it.
     carrier: madsim::runtime::NodeHandle,
+}
+
+/// Whether clients may start. Not a `tokio::sync::watch`: its waiters are
+/// spread over notifiers chosen by a thread-local random number, so the
+/// order in which they wake (and so the history) would vary between runs.
+#[derive(Default)]
+enum Gate {
+    #[default]
+    Open,
+    /// Held; the clients waiting, in the order they began to wait.
+    Held(Vec<tokio::sync::oneshot::Sender<()>>),
 }
 
 fn locked<T>(part: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -114,7 +125,7 @@ impl World {
             progress: Mutex::default(),
             history: Mutex::default(),
             primary: Mutex::new(None),
-            ready: tokio::sync::watch::Sender::new(true),
+            ready: Mutex::default(),
             server_writes: AtomicU64::new(0),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
@@ -254,20 +265,32 @@ impl World {
     /// clients then start once it reports ready, as an application calls
     /// Curator's `blockUntilConnected` or waits for etcd before it schedules work.
     pub fn hold_clients(&self) {
-        self.0.ready.send_replace(false);
+        *locked(&self.0.ready) = Gate::Held(Vec::new());
     }
 
     /// The service is ready (the first report counts; the world records it).
     pub fn report_ready(&self) {
-        if !self.0.ready.send_replace(true) {
-            self.record(WORLD, EventKind::Ready);
+        let Gate::Held(waiting) = std::mem::replace(&mut *locked(&self.0.ready), Gate::Open) else {
+            return;
+        };
+        self.record(WORLD, EventKind::Ready);
+        // In the order the clients started waiting.
+        for client in waiting {
+            let _ = client.send(());
         }
     }
 
     /// Resolves once clients may start (at once unless a design holds them).
     pub async fn clients_may_start(&self) {
-        let mut ready = self.0.ready.subscribe();
-        let _ = ready.wait_for(|r| *r).await;
+        let opened = match &mut *locked(&self.0.ready) {
+            Gate::Open => return,
+            Gate::Held(waiting) => {
+                let (open, opened) = tokio::sync::oneshot::channel();
+                waiting.push(open);
+                opened
+            }
+        };
+        let _ = opened.await;
     }
 
     /// How messages travel ([`Transport`]); set before the nodes start.
