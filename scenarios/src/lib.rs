@@ -11,6 +11,7 @@ pub mod experiment;
 pub mod failure;
 pub mod fault_rules;
 pub mod hazards;
+pub mod plan;
 pub mod progress;
 pub mod report_dir;
 pub mod scenario;
