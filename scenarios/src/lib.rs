@@ -15,6 +15,7 @@ pub mod plan;
 pub mod progress;
 pub mod report_dir;
 pub mod scenario;
+pub mod shrink;
 pub mod spec;
 pub mod sweep;
 pub mod workload;
