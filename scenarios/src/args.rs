@@ -130,6 +130,32 @@ pub struct ReplayArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ShrinkArgs {
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+    /// The failing seed to shrink.
+    #[arg(long, value_parser = whole_u64, allow_hyphen_values = true)]
+    pub seed: u64,
+    /// The violation to keep [default: the first corrupted effect, else the overlap].
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::shrink::KindArg>,
+    /// The most runs the search may make.
+    #[arg(long, default_value_t = 400, value_parser = run_count, allow_hyphen_values = true)]
+    pub max_runs: u64,
+    /// The most wall-clock seconds the search may take.
+    #[arg(long, default_value_t = 600, value_parser = run_count, allow_hyphen_values = true)]
+    pub max_seconds: u64,
+    /// Also try this many other seeds with the smaller case, keeping the shortest history.
+    #[arg(long, default_value_t = 0, value_parser = other_seeds, allow_hyphen_values = true)]
+    pub other_seeds: u64,
+    /// Where to write the shrunk scenario file [default: shrunk-DESIGN-SCENARIO-SEED.toml].
+    #[arg(long, value_name = "FILE.toml")]
+    pub out: Option<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
 pub struct CompareArgs {
     /// Designs: `all` or a comma-separated list.
     #[arg(short = 'a', long = "algorithm", default_value = "all", conflicts_with = "config")]
@@ -190,6 +216,14 @@ fn between(s: &str, min: u64, max: u64) -> Result<u64, String> {
 
 fn seed_count(s: &str) -> Result<u64, String> {
     between(s, 1, MAX_SEEDS)
+}
+
+fn run_count(s: &str) -> Result<u64, String> {
+    between(s, 1, MAX_SEEDS)
+}
+
+fn other_seeds(s: &str) -> Result<u64, String> {
+    between(s, 0, MAX_SEEDS)
 }
 
 fn job_count(s: &str) -> Result<u64, String> {

@@ -8,7 +8,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-use crate::args::{BenchArgs, CompareArgs, ReplayArgs, ReportArgs, RunArgs};
+use crate::args::{BenchArgs, CompareArgs, ReplayArgs, ReportArgs, RunArgs, ShrinkArgs};
 use crate::commands;
 use crate::failure::Failure;
 
@@ -27,6 +27,8 @@ pub enum Command {
     Run(RunArgs),
     /// Replay one seed exactly (and check that it replays identically).
     Replay(ReplayArgs),
+    /// Reduce a failing seed to a smaller case that fails the same way, written as a scenario file.
+    Shrink(ShrinkArgs),
     /// Run the matrix of algorithms x scenarios and write a report.
     Compare(CompareArgs),
     /// Rebuild a report from saved report directories, merging shards.
@@ -44,6 +46,7 @@ pub fn main() -> ExitCode {
         Command::List => commands::list::run(),
         Command::Run(args) => commands::run::run(args),
         Command::Replay(args) => commands::replay::run(args),
+        Command::Shrink(args) => commands::shrink::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Bench(args) => commands::bench::run(args),

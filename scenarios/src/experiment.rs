@@ -10,7 +10,7 @@ use algorithms::lock::{AcquireMode, Deployment, Design};
 use algorithms::params::{quote, Params};
 use sim::check::{judge, Verdict};
 use sim::clock::ClockSpread;
-use sim::fault::{self, FaultPlan};
+use sim::fault::{self, FaultPlan, Target};
 use sim::history::History;
 use sim::metrics::{Figure, RunMetrics};
 use sim::record::RunRecord;
@@ -29,33 +29,79 @@ use crate::workload::{self, Common, Workload};
 pub enum Faults {
     Builtin(&'static Scenario),
     Custom(Vec<FaultRule>),
+    /// An exact plan (a scenario file's `[[plan]]`), the same for every seed.
+    Exact(FaultPlan),
 }
 
 /// Every `node:NAME` target names a node of the world this experiment
 /// builds (found by a dry deployment: the world is built, nothing runs).
 fn check_named_nodes(
-    rules: &[FaultRule],
+    named: &[(String, String)],
     deployment: &Arc<dyn Deployment>,
     workload: &Arc<dyn Workload>,
     network: NetworkSettings,
 ) -> Result<(), String> {
-    let Some((i, _)) = rules.iter().enumerate().find(|(_, r)| !r.named_nodes().is_empty()) else { return Ok(()) };
+    let Some((first, _)) = named.first() else { return Ok(()) };
     let (deployment, workload) = (deployment.clone(), workload.clone());
     let nodes = run_seed(0, Duration::from_secs(1), move || async move {
         let world = World::new(0, network, ClockSpread::NONE);
         workload.deploy(&world, deployment.deploy(&world));
         world.finish().await.nodes.into_iter().skip(1).map(|n| n.name).collect::<Vec<_>>()
     })
-    .map_err(|e| format!("faults[{i}]: cannot list the world's nodes: {e}"))?;
-    for (i, rule) in rules.iter().enumerate() {
-        for (key, name) in rule.named_nodes() {
-            if !nodes.iter().any(|n| n == name) {
+    .map_err(|e| format!("{first}: cannot list the world's nodes: {e}"))?;
+    for (key, name) in named {
+        if !nodes.iter().any(|n| n == name) {
+            return Err(format!(
+                "{key}: no node is named '{}' in this world (nodes: {})",
+                quote(name),
+                nodes.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The `node:NAME` targets of rules, with the key that names each.
+fn rule_nodes(rules: &[FaultRule]) -> Vec<(String, String)> {
+    let each = rules.iter().enumerate();
+    each.flat_map(|(i, r)| r.named_nodes().into_iter().map(move |(k, n)| (format!("faults[{i}].{k}"), n.to_string())))
+        .collect()
+}
+
+/// The named-node targets of an exact plan, with the entry that names each.
+fn plan_nodes(plan: &FaultPlan) -> Vec<(String, String)> {
+    let mut named = Vec::new();
+    for (i, f) in plan.faults.iter().enumerate() {
+        let by = f.when.as_ref().and_then(|w| w.by.as_ref());
+        for target in f.fault.targets().into_iter().chain(by) {
+            if let Target::Node(name) = target {
+                named.push((format!("plan[{i}]"), name.clone()));
+            }
+        }
+    }
+    named
+}
+
+/// Every trigger of an exact plan names a mark some design or this workload
+/// makes. Unlike rules, a plan may wait for a mark this design never makes:
+/// built-in scenarios such as swarm draw such faults (they never start, and
+/// the history notes it), and a plan written from a seed must replay it.
+fn check_plan_marks(plan: &FaultPlan, workload: &dyn Workload) -> Result<(), String> {
+    let mut marks: Vec<&str> = algorithms::designs().iter().flat_map(|d| d.marks().iter().copied()).collect();
+    marks.extend(workload.marks());
+    marks.sort_unstable();
+    marks.dedup();
+    for (i, f) in plan.faults.iter().enumerate() {
+        match &f.when {
+            Some(w) if !marks.contains(&w.mark.as_str()) => {
                 return Err(format!(
-                    "faults[{i}].{key}: no node is named '{}' in this world (nodes: {})",
-                    quote(name),
-                    nodes.join(", ")
+                    "plan[{i}].when.mark: no design or workload {} marks '{}' (marks: {})",
+                    workload.name(),
+                    quote(&w.mark),
+                    marks.join(", ")
                 ));
             }
+            _ => {}
         }
     }
     Ok(())
@@ -125,7 +171,15 @@ impl Experiment {
             let known: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
             format!("unknown algorithm '{}' (known: {}; see `locksim list`)", spec.algorithm, known.join(", "))
         })?;
-        let faults = if spec.faults.is_empty() {
+        let faults = if !spec.plan.is_empty() {
+            if !spec.faults.is_empty() {
+                return Err("give fault rules ([[faults]]) or an exact plan ([[plan]]), not both".into());
+            }
+            // In file order (sorted by start, stably), so `plan[i]` names the i-th entry.
+            let plan = FaultPlan { faults: spec.plan.iter().map(|e| e.0.clone()).collect(), drawn: Vec::new() };
+            plan.validate().map_err(|e| format!("plan: {e}"))?;
+            Faults::Exact(FaultPlan::new(plan.faults))
+        } else if spec.faults.is_empty() {
             Faults::Builtin(scenario::scenario(&spec.scenario).ok_or_else(|| {
                 let known: Vec<&str> = scenario::SCENARIOS.iter().map(|s| s.name).collect();
                 format!("unknown scenario '{}' (known: {}; see `locksim list`)", spec.scenario, known.join(", "))
@@ -161,9 +215,16 @@ impl Experiment {
         let common = Common { clients: spec.clients, stock: spec.stock, mode, reentrant: spec.reentrant };
         let workload_params = Params::parse_flag(&spec.workload_params, "--workload-param", "permits=3")?;
         let workload = info.configure(&common, &workload_params)?;
-        if let Faults::Custom(rules) = &faults {
-            check_marks(rules, design, workload.as_ref())?;
-            check_named_nodes(rules, &deployment, &workload, network)?;
+        match &faults {
+            Faults::Custom(rules) => {
+                check_marks(rules, design, workload.as_ref())?;
+                check_named_nodes(&rule_nodes(rules), &deployment, &workload, network)?;
+            }
+            Faults::Exact(plan) => {
+                check_plan_marks(plan, workload.as_ref())?;
+                check_named_nodes(&plan_nodes(plan), &deployment, &workload, network)?;
+            }
+            Faults::Builtin(_) => {}
         }
         Ok(Experiment {
             design,
@@ -192,6 +253,7 @@ impl Experiment {
         match &self.faults {
             Faults::Builtin(scenario) => scenario.plan(rng, self.duration),
             Faults::Custom(rules) => FaultPlan::new(rules.iter().flat_map(|r| r.draw(rng, self.duration)).collect()),
+            Faults::Exact(plan) => plan.clone(),
         }
     }
 

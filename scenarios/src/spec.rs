@@ -16,6 +16,7 @@ use sim::net::MAX_LATENCY_MS;
 use sim::world::{NetworkSettings, Transport};
 
 use crate::fault_rules::FaultRule;
+use crate::plan::PlanEntry;
 
 pub mod knobs;
 
@@ -36,6 +37,10 @@ pub struct ExperimentSpec {
     /// for a built-in scenario.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultRule>,
+    /// An exact fault plan (`[[plan]]`, [`crate::plan`]), played for every
+    /// seed instead of a scenario's draws.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plan: Vec<PlanEntry>,
     /// The scenario file this came from, for replay commands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
@@ -69,6 +74,7 @@ impl Default for ExperimentSpec {
             params: Vec::new(),
             network: NetworkSpec::default(),
             faults: Vec::new(),
+            plan: Vec::new(),
             config: None,
             pattern: None,
             timeout_ms: 0,

@@ -6,3 +6,4 @@ pub mod list;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod shrink;
