@@ -161,7 +161,7 @@ fn unknown_key(given: &Value, parsed: &Value, path: &str) -> Result<(), String> 
         let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
         match parsed.get(k) {
             Some(p) => unknown_key(v, p, &here)?,
-            None if *v == Value::Bool(false) || *v == Value::from(0) => {}
+            None if v.as_bool() == Some(false) || v.as_u64() == Some(0) => {}
             None => {
                 let known: Vec<&str> = parsed.keys().map(String::as_str).collect();
                 return Err(format!("{here}: not a key of this fault (it has: {})", known.join(", ")));

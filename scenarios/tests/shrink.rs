@@ -2,7 +2,7 @@
 //! of violation, twice, with identical hashes; a case whose minimum is known
 //! shrinks to it; bad input writes nothing and exits 2.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn locksim(args: &[&str]) -> Output {
@@ -111,7 +111,7 @@ fn a_swarm_seed_that_needs_one_pause_shrinks_to_exactly_that_pause() {
 }
 
 /// Exit 2, one line on stderr, and nothing at `out`.
-fn refused(args: &[&str], out: &PathBuf, needle: &str) {
+fn refused(args: &[&str], out: &Path, needle: &str) {
     let o = locksim(args);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");

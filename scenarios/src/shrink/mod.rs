@@ -241,6 +241,8 @@ pub fn shrink(
     if let Some(e) = failure {
         return Err(e);
     }
+    // Before the budget goes on shrinking faults: the run ends just after the violation.
+    settings::shorten(&mut search)?;
     // (2) and (3) until neither makes the case smaller; then (4) other seeds
     // of the smaller case, keeping the shortest history, and (2)-(3) again on it.
     let mut seeds = 1..=budget.other_seeds;
