@@ -37,21 +37,7 @@ fn shrinks_and_replays(design: &str, scenario: &str) {
     let seed = first_violating(design, scenario).to_string();
     let file = scratch(&format!("{design}-{scenario}.toml"));
     let f = file.to_str().unwrap();
-    let out = locksim(&[
-        "shrink",
-        "-a",
-        design,
-        "-s",
-        scenario,
-        "--seed",
-        &seed,
-        "--max-runs",
-        "40",
-        "--out",
-        f,
-        "--format",
-        "json",
-    ]);
+    let out = shrink(design, scenario, &seed, "40", f);
     assert_eq!(out.status.code(), Some(0), "{design}/{scenario}: {}", String::from_utf8_lossy(&out.stderr));
     let shrunk = json(&out);
     let kind = shrunk["kind"].as_str().unwrap();
@@ -67,6 +53,25 @@ fn shrinks_and_replays(design: &str, scenario: &str) {
     }
     assert_eq!(hashes[0], hashes[1]);
     assert_eq!(hashes[0], shrunk["trace_hash"], "the file replays the history shrink checked");
+}
+
+/// `locksim shrink` of one seed within `max_runs`, writing `out`, answering in JSON.
+fn shrink(design: &str, scenario: &str, seed: &str, max_runs: &str, out: &str) -> Output {
+    locksim(&[
+        "shrink",
+        "-a",
+        design,
+        "-s",
+        scenario,
+        "--seed",
+        seed,
+        "--max-runs",
+        max_runs,
+        "--out",
+        out,
+        "--format",
+        "json",
+    ])
 }
 
 #[test]
@@ -86,21 +91,7 @@ fn a_swarm_seed_that_needs_one_pause_shrinks_to_exactly_that_pause() {
     assert_eq!(clean["violations"].as_array().unwrap().len(), 0, "the seed fails without faults");
     let file = scratch("one-pause.toml");
     let f = file.to_str().unwrap();
-    let out = locksim(&[
-        "shrink",
-        "-a",
-        "database",
-        "-s",
-        "swarm",
-        "--seed",
-        "1",
-        "--max-runs",
-        "80",
-        "--out",
-        f,
-        "--format",
-        "json",
-    ]);
+    let out = shrink("database", "swarm", "1", "80", f);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let shrunk = json(&out);
     assert!(shrunk["before"]["faults"].as_u64().unwrap() > 1, "{shrunk}");
