@@ -52,28 +52,114 @@ fn holder_dies() -> FaultPlan {
 }
 
 #[test]
-fn database_without_expiry_never_recovers_from_a_dead_holder_and_the_reaper_does() {
+fn database_without_expiry_never_recovers_from_a_dead_holder_and_a_ttl_hands_the_row_over() {
     // Spring's JdbcLockRegistry relies on a TTL for exactly this: a row whose
-    // owner died is only ever removed by expiry.
+    // owner died is only taken over (inside the next acquire) once expired.
     for mode in ["insert", "cas"] {
         let mode = format!("mode={mode}");
         let stuck = experiment("database", "none", &["expiry_ms=0", &mode]).run_with(1, holder_dies()).unwrap();
         assert_eq!(acquisitions_after(&stuck, Duration::from_secs(6)), 0, "{mode}: no expiry yet someone acquired");
-        let reaped = experiment("database", "none", &[&mode]).run_with(1, holder_dies()).unwrap();
-        assert!(acquisitions_after(&reaped, Duration::from_secs(17)) > 100, "{mode}: the reaper did not free the lock");
-        assert!(notes(&reaped, "reaper deleted") >= 1);
-        assert!(reaped.verdict.corrupted.is_empty());
+        let taken = experiment("database", "none", &[&mode]).run_with(1, holder_dies()).unwrap();
+        assert!(
+            acquisitions_after(&taken, Duration::from_secs(17)) > 100,
+            "{mode}: the expired row was not taken over"
+        );
+        assert_eq!(notes(&taken, "took over an expired lock row"), 1, "{mode}");
+        assert!(taken.verdict.corrupted.is_empty());
         // The liveness phase: after healing (the holder restarts as a new owner)
         // the stuck row still blocks everyone; with expiry, progress resumes at once.
         assert!(stuck.metrics.healed_at.is_some());
         assert_eq!(stuck.metrics.recovery, None, "{mode}: a run without expiry must be flagged as never recovering");
-        assert!(reaped.metrics.recovery.is_some_and(|t| t.as_duration() < Duration::from_secs(1)), "{mode}");
+        assert!(taken.metrics.recovery.is_some_and(|t| t.as_duration() < Duration::from_secs(1)), "{mode}");
+    }
+}
+
+fn jump(target: Target, secs: i64) -> FaultPlan {
+    plan(vec![at(2_000, Fault::ClockJump { target, delta_ns: secs * 1_000_000_000 })])
+}
+
+#[test]
+fn a_database_client_whose_clock_runs_30_s_fast_takes_over_a_live_lock() {
+    // Both references judge expiry on the client's clock (ShedLock "assumes
+    // application server clocks are synchronized"): a client 30 s ahead sees
+    // every row as older than the TTL. With the database's clock
+    // (ShedLock's usingDbTime) the same jump changes nothing.
+    for mode in ["mode=insert", "mode=cas"] {
+        let fast = experiment("database", "none", &[mode]).run_with(3, jump(Target::Client(1), 30)).unwrap();
+        assert!(!fast.verdict.overlaps.is_empty(), "{mode}: the fast client never took over a live lock");
+        assert!(notes(&fast, "took over an expired lock row") >= 1, "{mode}");
+        let db_time = experiment("database", "none", &[mode, "clock=database"]);
+        let db_time = db_time.run_with(3, jump(Target::Client(1), 30)).unwrap();
+        assert!(db_time.verdict.overlaps.is_empty(), "{mode}: a client's clock reached a db-time lock");
+    }
+}
+
+#[test]
+fn a_jump_of_the_database_servers_clock_does_not_break_a_jdbc_lock_registry_lock() {
+    // JdbcLockRegistry stamps CREATED_DATE and its cutoff on the client, so the
+    // database's own clock is never read; with db time a forward jump makes
+    // the live row look expired. The jump lands as a holder enters its
+    // critical section, so there is a live row to break whatever the seed.
+    let entered = Trigger { mark: CS_ENTER.into(), by: None, delay: Duration::ZERO };
+    let jump = Fault::ClockJump { target: Target::Primary, delta_ns: 30_000_000_000 };
+    let jump_in_a_hold = plan(vec![TimedFault::when(Duration::from_secs(2), entered, jump)]);
+    // Holds of 200-300 ms (against 5-15 ms by default) so that a waiter's
+    // poll (every 100-200 ms) lands inside the broken one.
+    let long_holds = |params: &[&str]| {
+        Experiment::new(ExperimentSpec {
+            algorithm: "database".into(),
+            duration_s: 40,
+            params: params.iter().map(|p| p.to_string()).collect(),
+            workload_params: vec!["think_min_ms=200".into(), "think_max_ms=300".into()],
+            ..ExperimentSpec::default()
+        })
+        .unwrap()
+    };
+    let client_time = long_holds(&[]);
+    let db_time = long_holds(&["clock=database"]);
+    let mut broken = 0;
+    for seed in 0..4 {
+        let run = client_time.run_with(seed, jump_in_a_hold.clone()).unwrap();
+        assert!(run.verdict.overlaps.is_empty(), "seed {seed}: the database's clock broke a client-time lock");
+        if !db_time.run_with(seed, jump_in_a_hold.clone()).unwrap().verdict.overlaps.is_empty() {
+            broken += 1;
+        }
+    }
+    assert_eq!(broken, 4, "a 30 s jump of the database's clock did not break every db-time lock");
+}
+
+#[test]
+fn database_fencing_tokens_never_repeat_after_a_disk_loss() {
+    // The sequence is bumped by every acquire; the restored database restarts
+    // it past everything issued, so no two grants ever carry one token.
+    let lose_disk = plan(vec![at(
+        8_000,
+        Fault::Crash { target: Target::Primary, restart_after: Some(Duration::from_secs(1)), durable: false },
+    )]);
+    for mode in ["mode=insert", "mode=cas"] {
+        let run = experiment("database", "none", &[mode, "fencing=true"]).run_with(0, lose_disk.clone()).unwrap();
+        let tokens: Vec<(SimTime, u64)> = run
+            .history
+            .events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::Complete { op: Op::Acquire, outcome: Outcome::Ok, token: Some(t) } => Some((e.at, t)),
+                _ => None,
+            })
+            .collect();
+        let crash = SimTime::from_duration(Duration::from_secs(8));
+        assert!(tokens.iter().any(|(at, _)| *at < crash) && tokens.iter().any(|(at, _)| *at > crash), "{mode}");
+        let mut sorted: Vec<u64> = tokens.iter().map(|(_, t)| *t).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), tokens.len(), "{mode}: a fencing token was handed out twice");
+        assert!(run.verdict.corrupted.is_empty(), "{mode}: {:?}", run.verdict.corrupted);
     }
 }
 
 #[test]
 fn database_fencing_turns_a_paused_holders_stale_write_into_a_rejected_one() {
-    // A holder paused past the expiry writes late; with the row id as a fencing
+    // A holder paused past the expiry writes late; with the database sequence as a fencing
     // token (Kleppmann) the resource rejects that write instead of losing an
     // update. Whether a pause lands before the holder's write depends on the
     // seed, so a few seeds are swept.
