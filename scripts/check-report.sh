@@ -273,14 +273,17 @@ for s in stories:
     svgs = [n for n in s.find_all("svg") if not n.inside("svg")]
     heading = words(s.find_all("h3")[0].text()) if s.find_all("h3") else "(no heading)"
     story_shapes.append((heading, [shape(n) for n in svgs]))
-    check(len(svgs) == 1, f"story \"{heading}\": one timeline <svg> ({len(svgs)} found)")
+    # The story's own timeline, then its shrunk case's (under an <h4>) if compare shrank it.
+    cases = 1 + sum("smallest case" in words(h.text()) for h in s.find_all("h4"))
+    check(len(svgs) == cases, f"story \"{heading}\": {cases} timeline <svg> ({len(svgs)} found)")
 timeline_files = sorted((report / "timelines").glob("*.svg"))
 for f in timeline_files:
     tags, text, _ = svg_file_shape(f)
     homes = [h for h, shapes in story_shapes if (tags, text) in shapes]
     check(homes, f"timeline {f.name}: inlined in story \"{homes[0] if homes else '(none)'}\"")
-check(len(stories) == len(timeline_files),
-      f"stories: {len(stories)} story sections, {len(timeline_files)} files in timelines/")
+inlined = sum(len(shapes) for _, shapes in story_shapes)
+check(inlined == len(timeline_files),
+      f"stories: {len(stories)} story sections with {inlined} timelines, {len(timeline_files)} files in timelines/")
 
 # 7. Nothing extra or missing overall.
 check(len(top_svgs) == len(plot_files) + len(timeline_files),

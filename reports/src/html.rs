@@ -90,7 +90,26 @@ pub fn render(report: &Report<'_>) -> String {
         for paragraph in &story.sentences {
             let _ = writeln!(out, "<p>{}</p>", escape(paragraph));
         }
-        let _ = writeln!(out, "<figure>\n{}\n</figure>\n</section>", story.timeline_svg.trim_end());
+        let _ = writeln!(out, "<figure>\n{}\n</figure>", story.timeline_svg.trim_end());
+        if let Some(case) = &story.shrunk {
+            let _ = writeln!(out, "<h4>The smallest case found ({})</h4>", escape(&case.kind));
+            let _ = writeln!(out, "<p>{}</p>", escape(&crate::markdown::shrunk_line(case)));
+            let _ = writeln!(
+                out,
+                "<p>Replay (from the report directory): <code>{}</code></p>",
+                escape(&case.replay_command(story))
+            );
+            let _ = writeln!(out, "<ul>");
+            for fault in &case.plan {
+                let _ = writeln!(out, "<li>{}</li>", escape(fault));
+            }
+            let _ = writeln!(out, "</ul>");
+            for paragraph in &case.story.sentences {
+                let _ = writeln!(out, "<p>{}</p>", escape(paragraph));
+            }
+            let _ = writeln!(out, "<figure>\n{}\n</figure>", case.story.timeline_svg.trim_end());
+        }
+        let _ = writeln!(out, "</section>");
     }
     let _ = writeln!(out, "</body>\n</html>");
     out

@@ -19,7 +19,8 @@
 //! The sinks (the data above never imports them, so no module cycle):
 //! - [`runs_csv`]: `runs.csv`, one row per seed run (the data, read back by `locksim report`);
 //! - [`plots`]: `plots/*.svg`, the charts over cells ([`plots::CHARTS`]);
-//! - [`stories`]: `timelines/*.svg` and `histories/*.csv` ([`history_csv`]) of each story;
+//! - [`stories`]: `timelines/*.svg` and `histories/*.csv` ([`history_csv`]) of each story
+//!   and its shrunk case, and `shrunk/*.toml`, the shrunk cases' scenario files;
 //! - [`markdown`]: `report.md`, the report a reviewer pastes into a design review;
 //! - [`html`]: `report.html`, self-contained, with all of the above inline.
 //!
@@ -50,14 +51,14 @@ pub use cell::{CellReport, LatencyProfile};
 pub use narrative::explain;
 pub use report::Report;
 pub use sink::{File, RenderError, Sink};
-pub use story::ViolationStory;
+pub use story::{ShrunkCase, ViolationStory};
 pub use timeline::timeline_svg;
 
 /// Every file derived from the report's data, sink by sink, in the order a
 /// report directory writes them (after the data itself: [`runs_csv::RunsCsv`]).
 /// A new kind of report file is a module with one `impl Sink`, listed here.
 pub const VIEWS: &[&dyn Sink] =
-    &[&plots::Plots, &stories::Timelines, &stories::Histories, &markdown::Markdown, &html::Html];
+    &[&plots::Plots, &stories::Timelines, &stories::Histories, &stories::ShrunkFiles, &markdown::Markdown, &html::Html];
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use crate::plots::CHARTS;
 use crate::report::Report;
 use crate::sink::{File, RenderError, Sink};
+use crate::story::ShrunkCase;
 use crate::table::{rows, COLUMNS};
 
 /// The sink of `report.md`.
@@ -45,7 +46,15 @@ pub fn summary(report: &Report<'_>) -> String {
     if !violating.is_empty() {
         let _ = writeln!(out, "\n## Reproducing the first violation of each cell\n");
         for (c, (seed, command)) in violating {
-            let _ = writeln!(out, "- {} / {} / {}, seed {seed}: `{command}`", c.algorithm, c.scenario, c.workload);
+            let name = format!("{} / {} / {}", c.algorithm, c.scenario, c.workload);
+            let _ = writeln!(out, "- {name}, seed {seed}: `{command}`");
+            let story = report.stories.iter().find(|s| s.cell == name && s.seed == *seed);
+            if let Some((story, case)) = story.and_then(|s| s.shrunk.as_ref().map(|c| (s, c))) {
+                let _ = writeln!(out, "  - shrunk to {}: `{}`", case.after, case.replay_command(story));
+            }
+        }
+        if report.stories.iter().any(|s| s.shrunk.is_some()) {
+            let _ = writeln!(out, "\nShrunk cases replay from the report directory (`shrunk/*.toml`).");
         }
     }
     out
@@ -66,9 +75,33 @@ pub fn document(report: &Report<'_>) -> String {
                 let _ = writeln!(out, "{sentence}\n");
             }
             let _ = writeln!(out, "![timeline of seed {}]({})\n", story.seed, story.timeline_path());
+            if let Some(case) = &story.shrunk {
+                let _ = writeln!(out, "#### The smallest case found ({})\n", case.kind);
+                let _ = writeln!(
+                    out,
+                    "{}\n\n`{}` (from the report directory)\n",
+                    shrunk_line(case),
+                    case.replay_command(story)
+                );
+                for fault in &case.plan {
+                    let _ = writeln!(out, "- {fault}");
+                }
+                let _ = writeln!(out);
+                for sentence in &case.story.sentences {
+                    let _ = writeln!(out, "{sentence}\n");
+                }
+                let _ = writeln!(out, "![timeline of the shrunk case]({})\n", case.story.timeline_path());
+            }
         }
     }
     out
+}
+
+/// "Shrunk from 22 faults, ... to 1 fault, ... in 32 runs." (and whether the budget ran out).
+pub fn shrunk_line(case: &ShrunkCase) -> String {
+    let spent = if case.budget_spent { "; the budget ran out, a smaller case may exist" } else { "" };
+    let plural = if case.runs == 1 { "" } else { "s" };
+    format!("Shrunk from {} to {} in {} run{plural}{spent}.", case.before, case.after, case.runs)
 }
 
 #[cfg(test)]
@@ -114,6 +147,7 @@ mod tests {
             timeline_svg: String::new(),
             history: Default::default(),
             file_stem: "x".into(),
+            shrunk: None,
         };
         let report = Report::new("t", "note".into(), cells, vec![&story], vec![]);
         let md = document(&report);

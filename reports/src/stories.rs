@@ -1,8 +1,10 @@
 //! The sinks of each story's own files: `timelines/*.svg`, the picture
 //! ([`crate::timeline`]), and `histories/*.csv`, the evidence
-//! ([`crate::history_csv`]), at the paths the story names
-//! ([`crate::ViolationStory::timeline_path`],
-//! [`crate::ViolationStory::history_path`]). Each owns its directory, so a
+//! ([`crate::history_csv`]), for each story and its shrunk case's story; and
+//! `shrunk/*.toml`, the shrunk case's scenario file; at the paths the story
+//! names ([`crate::ViolationStory::timeline_path`],
+//! [`crate::ViolationStory::history_path`],
+//! [`crate::ViolationStory::shrunk_path`]). Each owns its directory, so a
 //! rerun leaves no story of a cell that no longer fails.
 
 use crate::history_csv;
@@ -18,7 +20,8 @@ impl Sink for Timelines {
     }
 
     fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
-        Ok(report.stories.iter().map(|s| File::new(s.timeline_path(), s.timeline_svg.as_bytes())).collect())
+        let all = report.stories.iter().flat_map(|s| s.with_its_shrunk());
+        Ok(all.map(|s| File::new(s.timeline_path(), s.timeline_svg.as_bytes())).collect())
     }
 }
 
@@ -34,11 +37,26 @@ impl Sink for Histories {
         report
             .stories
             .iter()
+            .flat_map(|s| s.with_its_shrunk())
             .map(|s| {
                 let path = s.history_path();
                 let bytes = history_csv::to_csv(&s.history).map_err(|e| RenderError::new(&path, e))?;
                 Ok(File::new(path, bytes))
             })
             .collect()
+    }
+}
+
+/// The sink of `shrunk/`: each shrunk case's scenario file.
+pub struct ShrunkFiles;
+
+impl Sink for ShrunkFiles {
+    fn owns(&self) -> &'static [&'static str] {
+        &["shrunk"]
+    }
+
+    fn render(&self, report: &Report<'_>) -> Result<Vec<File>, RenderError> {
+        let cases = report.stories.iter().filter_map(|s| s.shrunk.as_ref().map(|c| (s, c)));
+        Ok(cases.map(|(s, c)| File::new(s.shrunk_path(), c.file_text.as_bytes())).collect())
     }
 }

@@ -33,6 +33,40 @@ pub struct ViolationStory {
     /// The cell's names and the seed, safe as a file name: what
     /// `timelines/` and `histories/` call this story's files.
     pub file_stem: String,
+    /// The smallest case `locksim shrink` found that fails the same way.
+    pub shrunk: Option<Box<ShrunkCase>>,
+}
+
+/// The smallest case found for a story's seed (`compare` shrinks each
+/// violating cell's first violating seed): its scenario file with the exact
+/// plan, saved at [`ViolationStory::shrunk_path`], and its own story.
+#[derive(Clone, Debug)]
+pub struct ShrunkCase {
+    /// The violation kind the shrink kept (`lost-update`, `exclusion-overlap`...).
+    pub kind: String,
+    /// The scenario file's text.
+    pub file_text: String,
+    /// The seed to replay the file with.
+    pub seed: u64,
+    /// "22 faults, 5 clients, 60.0 simulated s, 6178 events": the original case...
+    pub before: String,
+    /// ...and the shrunk one.
+    pub after: String,
+    /// Runs the search tried, and whether its budget ran out first.
+    pub runs: u64,
+    pub budget_spent: bool,
+    /// The shrunk plan, one line per fault.
+    pub plan: Vec<String>,
+    /// The shrunk case told and drawn like any story (its files are the
+    /// story's own with `-shrunk` appended).
+    pub story: ViolationStory,
+}
+
+impl ShrunkCase {
+    /// The replay command, run from the report directory.
+    pub fn replay_command(&self, parent: &ViolationStory) -> String {
+        format!("locksim replay --config {} --seed {}", parent.shrunk_path(), self.seed)
+    }
 }
 
 impl ViolationStory {
@@ -72,7 +106,23 @@ impl ViolationStory {
             timeline_svg: timeline::timeline_svg(&history, violations, window.or(Some((SimTime::ZERO, history.end())))),
             history,
             file_stem,
+            shrunk: None,
         }
+    }
+
+    /// The same story with the smallest case found for it; that case's own
+    /// story names its files after this one's.
+    pub fn with_shrunk(mut self, mut case: ShrunkCase) -> ViolationStory {
+        case.story.file_stem = format!("{}-shrunk", self.file_stem);
+        case.story.shrunk = None;
+        self.shrunk = Some(Box::new(case));
+        self
+    }
+
+    /// This story, then its shrunk case's story if there is one: every
+    /// story whose timeline and history a report directory holds.
+    pub fn with_its_shrunk(&self) -> impl Iterator<Item = &ViolationStory> {
+        std::iter::once(self).chain(self.shrunk.as_ref().map(|c| &c.story))
     }
 
     /// Where the timeline is saved in a report directory.
@@ -83,6 +133,11 @@ impl ViolationStory {
     /// Where the history is saved in a report directory.
     pub fn history_path(&self) -> String {
         format!("histories/{}.csv", self.file_stem)
+    }
+
+    /// Where the shrunk case's scenario file is saved in a report directory.
+    pub fn shrunk_path(&self) -> String {
+        format!("shrunk/{}.toml", self.file_stem)
     }
 }
 

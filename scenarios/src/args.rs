@@ -179,6 +179,12 @@ pub struct CompareArgs {
     /// Check the input and say what would run; run nothing and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not shrink each violating cell's first violating seed.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Runs each cell's shrink may spend (runs, not seconds: the report is the same on any machine).
+    #[arg(long, default_value_t = 40, value_parser = run_count, allow_hyphen_values = true)]
+    pub shrink_runs: u64,
 }
 
 #[derive(Args, Debug)]

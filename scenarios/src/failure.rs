@@ -20,3 +20,11 @@ impl From<sim::runner::SeedPanic> for Failure {
         Failure::Internal(p.to_string())
     }
 }
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::BadInput(msg) | Failure::Internal(msg) => f.write_str(msg),
+        }
+    }
+}

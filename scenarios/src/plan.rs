@@ -92,6 +92,27 @@ fn explain(message: &str) -> String {
     }
 }
 
+/// One line for a report: "pause at 0.760 s: duration_ms = 11052, target = \"holder\"",
+/// the file form's other keys as the scenario file writes them.
+pub fn one_line(fault: &TimedFault) -> String {
+    let Value::Object(mut map) = to_file_form(fault) else { unreachable!("a fault serializes to a table") };
+    let kind = map.remove("fault").and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    let at = match (map.remove("at_ms"), map.remove("at")) {
+        (Some(ms), _) => ms.as_u64().map(|ms| ms as f64 / 1000.0),
+        (None, Some(_)) => Some(fault.at.as_secs_f64()),
+        (None, None) => None,
+    };
+    let at = at.map(|s| format!(" at {s:.3} s"));
+    let rest: Vec<String> = map
+        .iter()
+        .map(|(k, v)| {
+            let v = toml::Value::try_from(v).map_or_else(|_| v.to_string(), |t| t.to_string());
+            format!("{k} = {v}")
+        })
+        .collect();
+    format!("{kind}{}: {}", at.unwrap_or_default(), rest.join(", "))
+}
+
 /// The sim's serde form with durations as `NAME_ms` whole milliseconds and no nulls.
 pub fn to_file_form(fault: &TimedFault) -> Value {
     fn walk(v: Value) -> Value {

@@ -10,6 +10,7 @@
 //! Every file is written atomically; rows are kept in cell order, then seed
 //! order, so the same runs give the same bytes however they were sharded.
 
+use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -23,6 +24,7 @@ use sim::runner::SeedPanic;
 
 use crate::experiment::{Experiment, ExperimentSpec};
 use crate::failure::Failure;
+use crate::shrink::story::shrunk_case;
 use crate::sweep::CellResult;
 
 pub const MANIFEST: &str = "manifest.json";
@@ -34,14 +36,18 @@ pub struct Manifest {
     /// The locksim version that wrote the report.
     pub locksim: String,
     pub cells: Vec<ExperimentSpec>,
+    /// The runs each cell's shrink may spend (`None`: `--no-shrink`), so
+    /// `locksim report` rebuilds the same shrunk cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shrink_runs: Option<u64>,
     /// FNV-1a of the cells' JSON: a hand edit of the settings shows, so a
     /// report is never rebuilt or resumed under settings its rows did not run.
     pub checksum: String,
 }
 
 impl Manifest {
-    pub fn new(cells: Vec<ExperimentSpec>) -> Manifest {
-        Manifest { locksim: env!("CARGO_PKG_VERSION").into(), checksum: checksum(&cells), cells }
+    pub fn new(cells: Vec<ExperimentSpec>, shrink_runs: Option<u64>) -> Manifest {
+        Manifest { locksim: env!("CARGO_PKG_VERSION").into(), checksum: checksum(&cells), cells, shrink_runs }
     }
 
     /// Every cell's names, in cell order (for [`cell_of`]).
@@ -71,8 +77,15 @@ pub struct CellOutput {
     pub complete: bool,
 }
 
-/// Summarize a cell's records and replay its first violating seed for the story.
-pub fn cell_output(experiment: &Experiment, records: Vec<RunRecord>) -> Result<CellOutput, SeedPanic> {
+/// Summarize a cell's records and replay its first violating seed for the
+/// story; with `shrink` (a budget of runs, and a bar counting them) the story
+/// also tells the smallest case found ([`crate::shrink::story`]). A shrink
+/// that fails is said on stderr and leaves the story without a shrunk case.
+pub fn cell_output(
+    experiment: &Experiment,
+    records: Vec<RunRecord>,
+    shrink: Option<(u64, &ProgressBar)>,
+) -> Result<CellOutput, SeedPanic> {
     let cell = CellResult::from_records(records);
     let first = cell.first_violation().map(|r| r.seed);
     let [algorithm, scenario, workload] = experiment.cell().map(String::from);
@@ -92,7 +105,17 @@ pub fn cell_output(experiment: &Experiment, records: Vec<RunRecord>) -> Result<C
             let violations: Vec<_> = run.verdict.overlaps.iter().chain(&run.verdict.corrupted).cloned().collect();
             let replay = experiment.replay_command(seed);
             let endings = experiment.workload.effects().kinds;
-            Some(ViolationStory::from_history(&report, seed, &replay, run.history, &violations, endings))
+            let story = ViolationStory::from_history(&report, seed, &replay, run.history.clone(), &violations, endings);
+            Some(match shrink {
+                None => story,
+                Some((runs, bar)) => match shrunk_case(experiment, &run, &report, &story, runs, bar) {
+                    Ok(case) => story.with_shrunk(case),
+                    Err(e) => {
+                        eprintln!("could not shrink {replay}: {e}");
+                        story
+                    }
+                },
+            })
         }
     };
     Ok(CellOutput { report, records: cell.records, story, complete: true })
@@ -185,10 +208,15 @@ fn write_sink(out: &Path, sink: &dyn Sink, report: &Report<'_>) -> Result<(), Fa
     let files = sink.render(report).map_err(|RenderError { path, cause }| {
         Failure::Internal(format!("cannot write {path} in {}: {cause}", out.display()))
     })?;
+    // A subdirectory with no file to hold (no story, no shrunk case) is not left behind.
     for dir in sink.owns() {
-        std::fs::create_dir_all(out.join(dir)).map_err(|e| io(dir, e))?;
-        for entry in std::fs::read_dir(out.join(dir)).map_err(|e| io(dir, e))?.flatten() {
-            std::fs::remove_file(entry.path()).map_err(|e| io(dir, e))?;
+        if out.join(dir).is_dir() {
+            for entry in std::fs::read_dir(out.join(dir)).map_err(|e| io(dir, e))?.flatten() {
+                std::fs::remove_file(entry.path()).map_err(|e| io(dir, e))?;
+            }
+            if !files.iter().any(|f| f.path.starts_with(&format!("{dir}/"))) {
+                std::fs::remove_dir(out.join(dir)).map_err(|e| io(dir, e))?;
+            }
         }
     }
     for File { path, bytes } in files {

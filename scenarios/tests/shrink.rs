@@ -133,3 +133,102 @@ fn a_clean_seed_a_kind_it_does_not_show_or_a_malformed_plan_is_refused_and_write
     refused(&["shrink", "--config", bad.to_str().unwrap(), "--seed", "0", "--out", o], &out, "plan[0]");
     refused(&["replay", "--config", bad.to_str().unwrap(), "--seed", "0"], &out, "plan[0].");
 }
+
+/// Every file under `dir`, by its path relative to `dir`, with its bytes.
+fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.insert(path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn compare_shrinks_each_violating_cells_first_seed_into_a_file_that_replays_alike_from_the_report() {
+    let dir = scratch("compare-report");
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let cells = ["-a", "cache,database", "-s", "none,gc-pause", "-w", "inventory", "--seeds", "4", "--duration", "20"];
+    let compare = |out: &str, extra: &[&str]| {
+        let mut args = vec!["compare"];
+        args.extend(cells);
+        args.extend(extra);
+        args.extend(["--out", out]);
+        let run = locksim(&args);
+        assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    };
+    compare(d, &[]);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let originals = md.lines().filter(|l| l.starts_with("- ") && l.contains(": `locksim replay -a ")).count();
+    let shrunk: Vec<(String, String)> = md
+        .lines()
+        .filter_map(|l| l.strip_prefix("  - shrunk to "))
+        .map(|l| {
+            let command = l.split('`').nth(1).unwrap();
+            let words: Vec<&str> = command.split(' ').collect();
+            assert_eq!(words[..3], ["locksim", "replay", "--config"], "{command}");
+            (words[3].to_string(), words[5].to_string())
+        })
+        .collect();
+    assert!(originals >= 2, "gc-pause should break both designs within 4 seeds:\n{md}");
+    assert_eq!(shrunk.len(), originals, "one shrunk case per violating cell:\n{md}");
+    assert_eq!(dir.join("shrunk").read_dir().unwrap().count(), shrunk.len());
+    for (file, seed) in &shrunk {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let kind = text.split("It shows ").nth(1).unwrap().split('.').next().unwrap();
+        let mut hashes = Vec::new();
+        for _ in 0..2 {
+            // The command as the report prints it: run from the report directory.
+            let out = Command::new(env!("CARGO_BIN_EXE_locksim"))
+                .args(["replay", "--config", file, "--seed", seed, "--format", "json"])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            let replay = json(&out);
+            let kinds: Vec<&str> =
+                replay["violations"].as_array().unwrap().iter().map(|v| v["kind"].as_str().unwrap()).collect();
+            assert!(kinds.contains(&kind), "{file}: shows {kinds:?}, not {kind}");
+            hashes.push(replay["trace_hash"].clone());
+        }
+        assert_eq!(hashes[0], hashes[1], "{file}");
+    }
+    // `locksim report` rebuilds the same shrunk cases, byte for byte.
+    let rebuilt = scratch("compare-report-rebuilt");
+    let _ = std::fs::remove_dir_all(&rebuilt);
+    let out = locksim(&["report", d, "--out", rebuilt.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(files(&dir) == files(&rebuilt), "the rebuilt report differs from compare's");
+    // --no-shrink: the same report without shrunk cases.
+    let plain = scratch("compare-no-shrink");
+    let _ = std::fs::remove_dir_all(&plain);
+    compare(plain.to_str().unwrap(), &["--no-shrink"]);
+    assert!(!plain.join("shrunk").exists());
+    let plain_md = std::fs::read_to_string(plain.join("report.md")).unwrap();
+    assert!(!plain_md.contains("shrunk to") && !plain_md.contains("smallest case"), "{plain_md}");
+    for d in [dir, rebuilt, plain] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn a_pause_seed_shrinks_to_a_run_ten_times_shorter_within_compares_budget() {
+    // database / gc-pause seed 0: its lost update comes at 60 s; alone, one of
+    // its three pauses breaks the lock at 12 s. A search that moves a start
+    // back and forth without a measure spent 400 runs and kept the 60 s run.
+    let file = scratch("pause-budget.toml");
+    let out = shrink("database", "gc-pause", "0", "40", file.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let shrunk = json(&out);
+    let (before, after) = (&shrunk["before"], &shrunk["after"]);
+    assert_eq!(after["faults"], 1, "{shrunk}");
+    assert!(after["sim_ms"].as_u64() <= Some(15_000), "{shrunk}");
+    assert!(after["events"].as_u64().unwrap() * 10 <= before["events"].as_u64().unwrap(), "{shrunk}");
+}

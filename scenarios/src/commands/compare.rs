@@ -69,7 +69,8 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         println!("dry run: {} cells x {} seeds are valid; nothing ran or was written", experiments.len(), seeds.len());
         return Ok(ExitCode::SUCCESS);
     }
-    let manifest = Manifest::new(experiments.iter().map(|e| e.spec.clone()).collect());
+    let shrink_runs = (!args.no_shrink).then_some(args.shrink_runs);
+    let manifest = Manifest::new(experiments.iter().map(|e| e.spec.clone()).collect(), shrink_runs);
     let mut prior = claim_out(&args.out, &manifest, &seeds, args.resume)?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -99,7 +100,11 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         let (mine, others): (Vec<_>, Vec<_>) = prior.into_iter().partition(|r| same_cell(experiment.cell(), r));
         prior = others;
         records.extend(mine);
-        cells.push(CellOutput { complete, ..cell_output(experiment, records)? });
+        let shrinking = bars.add(progress::bar_of(args.shrink_runs, &format!("{label}: shrinking"), "runs"));
+        let shrink = shrink_runs.filter(|_| !stop.load(Ordering::Relaxed)).map(|runs| (runs, &shrinking));
+        let output = cell_output(experiment, records, shrink)?;
+        shrinking.finish_and_clear();
+        cells.push(CellOutput { complete, ..output });
         report_dir::write(&args.out, &manifest, &report_dir::gather(&manifest, &cells, &prior))?;
         if stop.load(Ordering::Relaxed) {
             overall.finish_and_clear();

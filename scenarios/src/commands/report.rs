@@ -4,6 +4,7 @@
 //! (else exit 3: non-determinism). The merged report's numbers equal those
 //! of one unsharded run over the same seeds.
 
+use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -57,7 +58,8 @@ pub fn run(args: ReportArgs) -> Result<ExitCode, Failure> {
         let experiment = Experiment::new(spec.clone())?;
         let records: Vec<RunRecord> = rows.range((i, 0)..=(i, u64::MAX)).map(|(_, r)| r.clone()).collect();
         if !records.is_empty() {
-            cells.push(cell_output(&experiment, records)?);
+            let bar = ProgressBar::hidden();
+            cells.push(cell_output(&experiment, records, manifest.shrink_runs.map(|runs| (runs, &bar)))?);
         }
     }
     let report = report_dir::gather(&manifest, &cells, &[]);

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::args::{Format, ShrinkArgs};
 use crate::failure::Failure;
 use crate::progress;
-use crate::shrink::{self, file, Budget, Size};
+use crate::shrink::{self, file, Budget};
 
 pub fn run(args: ShrinkArgs) -> Result<ExitCode, Failure> {
     let experiment = args.experiment.experiment()?;
@@ -36,11 +36,7 @@ pub fn run(args: ShrinkArgs) -> Result<ExitCode, Failure> {
     let shrunk = shrink::shrink(&experiment, &original, kind, budget, &bar)?;
     bar.finish_and_clear();
     let original_replay = experiment.replay_command(args.seed);
-    let header = [
-        format!("Shrunk by `locksim shrink` from: {original_replay}"),
-        format!("It shows {kind}. Before: {}", sizes(&shrunk.before)),
-        format!("After: {} ({} runs tried)", sizes(&shrunk.after), shrunk.runs),
-    ];
+    let header = file::header("shrink", &original_replay, &shrunk);
     let text = file::text(&shrunk.spec, &header)?;
     let trace_hash = file::check(&out, &text, shrunk.seed, kind)?;
     reports::atomic::write_atomic(&out, text.as_bytes())
@@ -68,8 +64,8 @@ pub fn run(args: ShrinkArgs) -> Result<ExitCode, Failure> {
             println!("replay: {replay}");
             println!(
                 "before: {}  ->  after: {}  ({} runs, {:.1}s wall{})",
-                sizes(&shrunk.before),
-                sizes(&shrunk.after),
+                shrunk.before,
+                shrunk.after,
                 shrunk.runs,
                 shrunk.wall.as_secs_f64(),
                 if shrunk.exhausted { "; budget spent, smaller may exist" } else { "" }
@@ -77,17 +73,4 @@ pub fn run(args: ShrinkArgs) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// "3 faults, 5 clients, 61.2 simulated s, 12034 events".
-pub fn sizes(s: &Size) -> String {
-    format!(
-        "{} fault{}, {} client{}, {:.1} simulated s, {} events",
-        s.faults,
-        if s.faults == 1 { "" } else { "s" },
-        s.clients,
-        if s.clients == 1 { "" } else { "s" },
-        s.sim_ms as f64 / 1000.0,
-        s.events
-    )
 }

@@ -5,8 +5,19 @@
 
 use std::path::Path;
 
-use crate::experiment::ExperimentSpec;
+use crate::experiment::{ExperimentSpec, SeedRun};
 use crate::failure::Failure;
+
+use super::Shrunk;
+
+/// The header of a shrunk case's file: which command shrank which replay, and its sizes.
+pub fn header(command: &str, original_replay: &str, shrunk: &Shrunk) -> [String; 3] {
+    [
+        format!("Shrunk by `locksim {command}` from: {original_replay}"),
+        format!("It shows {}. Before: {}", shrunk.kind, shrunk.before),
+        format!("After: {} ({} runs tried)", shrunk.after, shrunk.runs),
+    ]
+}
 
 /// The file's text: a header of `#` lines, then the spec in TOML.
 pub fn text(spec: &ExperimentSpec, header: &[String]) -> Result<String, Failure> {
@@ -22,6 +33,11 @@ pub fn text(spec: &ExperimentSpec, header: &[String]) -> Result<String, Failure>
 /// Parse `text` as scenario file `path`, replay `seed` twice: the trace hash
 /// (identical in both) if it shows `kind`, else an internal error (exit 3).
 pub fn check(path: &Path, text: &str, seed: u64, kind: &str) -> Result<u64, Failure> {
+    replayed(path, text, seed, kind).map(|run| run.trace_hash)
+}
+
+/// As [`check`], returning the replayed run.
+pub fn replayed(path: &Path, text: &str, seed: u64, kind: &str) -> Result<SeedRun, Failure> {
     let experiment = crate::config::parse(path, text)
         .map_err(|e| Failure::Internal(format!("the shrunk case does not read back: {e}")))?;
     let (a, b) = (experiment.run(seed)?, experiment.run(seed)?);
@@ -35,7 +51,7 @@ pub fn check(path: &Path, text: &str, seed: u64, kind: &str) -> Result<u64, Fail
     if !shows {
         return Err(Failure::Internal(format!("the shrunk case, replayed from its file, no longer shows {kind}")));
     }
-    Ok(a.trace_hash)
+    Ok(a)
 }
 
 /// The default output name: `shrunk-<design>-<scenario>-<seed>.toml`, with
