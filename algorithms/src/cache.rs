@@ -69,6 +69,10 @@ impl Design for CacheDesign {
         "Redis-like cache: SET key value NX PX ttl, compare-and-delete release; eviction, optional replica + sentinel"
     }
 
+    fn calibrated_by(&self) -> Option<&'static str> {
+        Some("redis")
+    }
+
     fn params(&self) -> &'static [ParamSpec] {
         PARAMS
     }

@@ -65,6 +65,14 @@
 //! expires: a holder that dies holds the lock for ever, the liveness loss the
 //! report shows.
 //!
+//! Calibrated against a real PostgreSQL 15 by the `calibration` crate's
+//! postgres cases: both libraries' statements as their sources send them
+//! (the unique-key insert, the compare-and-swap update's rows affected, the
+//! owner-checked delete, expiry on the stamping clock, ShedLock's
+//! server-time statements and `lockAtLeastFor`), and a slow `COMMIT` whose
+//! client times out and closes its connection, which still commits: the
+//! outcome the client cannot know, as the model has it.
+//!
 //! Counted: every committed change is a server write (see `RunRecord::server_writes`).
 
 use rand::Rng;
@@ -134,6 +142,10 @@ impl Design for DatabaseDesign {
         "relational lock row (Spring JdbcLockRegistry insert/update, ShedLock update-where-expired); client-clock expiry"
     }
 
+    fn calibrated_by(&self) -> Option<&'static str> {
+        Some("postgres")
+    }
+
     fn params(&self) -> &'static [ParamSpec] {
         PARAMS
     }
@@ -201,18 +213,18 @@ impl Table {
 /// Where a statement's time comes from: bound by the client when it sent the
 /// statement, or the database's `now()` when it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stamp {
+pub enum Stamp {
     Bound(i64),
     Database,
 }
 
 /// Acquire: `Some(token)` when this owner now holds the lock.
 #[derive(Debug)]
-struct Acquire {
-    lock: String,
-    owner: u64,
+pub struct Acquire {
+    pub lock: String,
+    pub owner: u64,
     /// The statement's `now`.
-    now: Stamp,
+    pub now: Stamp,
 }
 
 impl Rpc for Acquire {
@@ -222,17 +234,30 @@ impl Rpc for Acquire {
 
 /// Release: `true` when a row changed (deleted, or its `lock_until` set).
 #[derive(Debug)]
-struct Release {
-    lock: String,
-    owner: u64,
+pub struct Release {
+    pub lock: String,
+    pub owner: u64,
     /// cas: the unlock time ShedLock computes on the client (max(now,
     /// locked_at + lockAtLeastFor)), or the database computes it.
-    unlock_at: Stamp,
+    pub unlock_at: Stamp,
 }
 
 impl Rpc for Release {
     type Reply = bool;
     const NAME: &'static str = "database.release";
+}
+
+/// `SELECT CLIENT_ID` / `locked_by` of the lock row: its owner, whether or
+/// not it has expired; `None` when there is no row. Only the calibration
+/// suite sends it.
+#[derive(Debug)]
+pub struct RowOwner {
+    pub lock: String,
+}
+
+impl Rpc for RowOwner {
+    type Reply = Option<u64>;
+    const NAME: &'static str = "database.row-owner";
 }
 
 /// What an acquire did.
@@ -325,7 +350,8 @@ fn release(
     }
 }
 
-async fn serve(ctx: NodeCtx, config: DatabaseConfig) {
+/// The database node: serves [`Acquire`], [`Release`] and [`RowOwner`].
+pub async fn serve(ctx: NodeCtx, config: DatabaseConfig) {
     // A fresh slot after a lost disk is the operator's restore (see the module doc).
     let incarnation = ctx.incarnation();
     let table = if ctx.disk_lost() {
@@ -370,6 +396,11 @@ async fn serve(ctx: NodeCtx, config: DatabaseConfig) {
             }
             released
         }
+    });
+    let t = table.clone();
+    ctx.serve(move |req: RowOwner| {
+        let owner = t.lock().expect("table poisoned").rows.get(&req.lock).map(|row| row.owner);
+        async move { owner }
     });
     std::future::pending().await
 }

@@ -100,6 +100,11 @@ pub trait Design: Send + Sync {
     fn marks(&self) -> &'static [&'static str] {
         &[]
     }
+    /// The calibration suite that checks its server model against a real
+    /// server (`redis`, `postgres`; see the `calibration` crate), if any.
+    fn calibrated_by(&self) -> Option<&'static str> {
+        None
+    }
     /// Read the parameters its table ([`Design::params`]) declares (by
     /// [`crate::configure`], which refuses unknown keys first).
     fn configure(&self, params: &ParamReader) -> Result<Arc<dyn Deployment>, String>;

@@ -17,11 +17,10 @@
 //!   been idle that long: `allkeys-lru` evicts any such key, `volatile-lru`
 //!   only keys with a TTL (a lock always has one), and `noeviction` evicts
 //!   nothing but refuses new keys with OOM once memory is full. Redis samples
-//!   keys to approximate LRU; we use exact LRU by idle time. Not yet modelled:
-//!   Redis's `lookupKey` touches the LRU clock on every lookup, a refused
-//!   `SET NX` included, so polling clients keep a held lock fresh; here only
-//!   the write that sets a key does (calibration case
-//!   `a-failed-set-nx-touches-the-lru-clock`, a known difference).
+//!   keys to approximate LRU; we use exact LRU by idle time. Every command
+//!   that looks a key up touches its LRU clock, as Redis's `lookupKey` does:
+//!   a refused `SET NX` included, so clients polling a held lock keep it
+//!   fresh (calibration case `a-failed-set-nx-touches-the-lru-clock`).
 //!   Simplified: under `volatile-lru` the other tenants' keys are taken to
 //!   have TTLs, so writes are never refused; Redis refuses them with OOM once
 //!   no key with a TTL is left to evict (calibration case
@@ -311,6 +310,18 @@ impl Server {
         Access::Live(entry)
     }
 
+    /// Look `key` up for a command, touching its LRU clock if it is live, as
+    /// Redis's `lookupKey` does for every read and write lookup.
+    fn lookup(&self, ks: &mut Keyspace, key: &str) -> Access {
+        let found = self.access(ks, key);
+        if let Access::Live(_) = found {
+            if let Some(entry) = ks.keys.get_mut(key) {
+                entry.last_access = self.ctx.clock().monotonic();
+            }
+        }
+        found
+    }
+
     /// Whether LRU churn under memory pressure has pushed `entry` out.
     fn evicted(&self, ks: &Keyspace, entry: &Entry) -> bool {
         let Some(since) = ks.pressure_since else { return false };
@@ -339,7 +350,7 @@ impl Server {
         if ks.refuse_until.is_some_and(|t| self.ctx.clock().monotonic() < t) {
             return Err(RedisError::Restarting);
         }
-        if let Access::Live(_) = self.access(&mut ks, &req.key) {
+        if let Access::Live(_) = self.lookup(&mut ks, &req.key) {
             return Ok(false);
         }
         if self.out_of_memory(&ks) {
@@ -366,7 +377,7 @@ impl Server {
         if ks.role == ServerRole::Replica {
             return Err(RedisError::ReadOnly);
         }
-        match self.access(&mut ks, &req.key) {
+        match self.lookup(&mut ks, &req.key) {
             Access::Live(e) if e.value == req.value => {
                 ks.keys.remove(&req.key);
                 self.ctx.count_server_write();

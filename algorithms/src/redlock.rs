@@ -103,6 +103,10 @@ impl Design for RedlockDesign {
         "Redlock: majority of N independent masters within the validity time (ttl - elapsed - drift)"
     }
 
+    fn calibrated_by(&self) -> Option<&'static str> {
+        Some("redis")
+    }
+
     fn params(&self) -> &'static [ParamSpec] {
         PARAMS
     }

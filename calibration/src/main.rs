@@ -1,112 +1,133 @@
-//! `calibrate [--redis URL] [--require]`: run every Redis case against the
-//! live server and the model, print one line per case and a summary, and
-//! exit 1 if any case disagrees (model vs server, or server vs the outcome
-//! the documentation gives) outside its known differences. Without a
-//! reachable server it says so and exits 0, or 1 with `--require`.
+//! `calibrate [--redis URL] [--postgres PARAMS] [--require] [--record FILE]`:
+//! run every Redis and PostgreSQL case against the live server and the
+//! model, print one line per case and a summary per suite, and exit 1 if any
+//! case disagrees (model vs server, or server vs the outcome the
+//! documentation gives) outside its known differences. A suite without a
+//! reachable server says so and is skipped (exit 0), or fails with
+//! `--require`. `--record FILE` writes what was found (the file the reports
+//! quote), only when every suite ran and none failed.
 
 use std::process::ExitCode;
 
-use calibration::script::{first_disagreement, Case, Outcome};
-use calibration::{model, real, redis_cases};
+use calibration::script::{judge, Verdict};
+use calibration::{postgres, record, redis};
+use reports::calibration::{CaseResult, Record, Suite};
 
 const DEFAULT_REDIS: &str = "redis://127.0.0.1:6379";
+const DEFAULT_POSTGRES: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test";
+
+struct Args {
+    redis: String,
+    postgres: String,
+    require: bool,
+    record: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args =
+        Args { redis: DEFAULT_REDIS.into(), postgres: DEFAULT_POSTGRES.into(), require: false, record: None };
+    let mut rest = std::env::args().skip(1);
+    while let Some(arg) = rest.next() {
+        let mut value = |what: &str| rest.next().ok_or_else(|| format!("{arg} needs {what}"));
+        match arg.as_str() {
+            "--redis" => args.redis = value("a URL, e.g. --redis redis://127.0.0.1:6379")?,
+            "--postgres" => {
+                args.postgres =
+                    value("connection parameters, e.g. --postgres 'host=127.0.0.1 user=postgres dbname=test'")?
+            }
+            "--record" => args.record = Some(value("a file, e.g. --record calibration/record.txt")?),
+            "--require" => args.require = true,
+            other => {
+                return Err(format!(
+                    "unknown argument {other}; use [--redis URL] [--postgres PARAMS] [--require] [--record FILE]"
+                ))
+            }
+        }
+    }
+    Ok(args)
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut url = DEFAULT_REDIS.to_string();
-    let mut require = false;
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--redis" => match rest.next() {
-                Some(u) => url = u.clone(),
-                None => return usage("--redis needs a URL, e.g. --redis redis://127.0.0.1:6379"),
-            },
-            "--require" => require = true,
-            other => return usage(&format!("unknown argument {other}; use [--redis URL] [--require]")),
-        }
-    }
-    let version = match real::connect(&url).and_then(|mut c| server_version(&mut c)) {
-        Ok(v) => v,
-        Err(e) => {
-            println!("calibration SKIPPED: no Redis server reachable ({e}); start one (redis-server) and rerun");
-            return if require { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("calibrate: {msg}");
+            return ExitCode::from(2);
         }
     };
-    let cases = redis_cases::cases();
-    let (mut agree, mut known, mut failed) = (0, 0, 0);
-    for case in &cases {
-        match judge(&url, case) {
-            Verdict::Agrees => {
-                agree += 1;
-                println!("ok     {}: {}", case.name, case.pins);
+    let runs = [run_redis(&args.redis), run_postgres(&args.postgres)];
+    let mut failed = false;
+    let mut found = Record::default();
+    for run in runs {
+        match run {
+            Ok(suite) => {
+                failed |= suite.failed() > 0;
+                found.suites.push(suite);
             }
-            Verdict::Known(line) => {
-                known += 1;
-                println!("known  {}: {line}", case.name);
-            }
-            Verdict::Fails(line) => {
-                failed += 1;
-                println!("FAIL   {}: {line}", case.name);
+            Err(skipped) => {
+                println!("{skipped}");
+                failed |= args.require;
             }
         }
     }
-    println!(
-        "calibrated against Redis {version}: {agree}/{} cases agree, {known} known differences, {failed} failed",
-        cases.len()
-    );
-    if failed > 0 {
+    if let Some(path) = &args.record {
+        if failed || found.suites.len() < 2 {
+            eprintln!("calibrate: not writing {path}: a suite failed or was skipped");
+            return ExitCode::FAILURE;
+        }
+        if let Err(e) = std::fs::write(path, found.render()) {
+            eprintln!("calibrate: cannot write {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+        println!("recorded in {path}");
+    }
+    if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
 }
 
-fn usage(msg: &str) -> ExitCode {
-    eprintln!("calibrate: {msg}");
-    ExitCode::from(2)
+/// Print each case's line as it is judged, then the suite's summary.
+fn report(suite: &'static str, server: String, judged: impl Iterator<Item = (&'static str, Verdict)>) -> Suite {
+    let mut cases = Vec::new();
+    for (name, verdict) in judged {
+        let (tag, line) = match &verdict {
+            Verdict::Agrees => ("ok", String::new()),
+            Verdict::Known(line) => ("known", line.clone()),
+            Verdict::ReferenceOnly(line) => ("ref", line.clone()),
+            Verdict::Fails(line) => ("FAIL", line.clone()),
+        };
+        println!("{tag:<6} {suite} {name}{}", if line.is_empty() { String::new() } else { format!(": {line}") });
+        cases.push(CaseResult { name: name.to_string(), verdict: record::verdict(&verdict) });
+    }
+    let suite = Suite { name: suite.to_string(), server, cases };
+    println!("{}", suite.summary());
+    suite
 }
 
-fn server_version(conn: &mut redis::Connection) -> Result<String, String> {
-    let info: String = redis::cmd("INFO").arg("server").query(conn).map_err(|e| e.to_string())?;
-    Ok(info.lines().find_map(|l| l.strip_prefix("redis_version:")).unwrap_or("?").trim().to_string())
+fn run_redis(url: &str) -> Result<Suite, String> {
+    let version = redis::real::connect(url).and_then(|mut c| redis::real::server_version(&mut c)).map_err(|e| {
+        format!("redis calibration SKIPPED: no Redis server reachable ({e}); start one (redis-server) and rerun")
+    })?;
+    let cases = redis::cases::cases();
+    let judged = cases
+        .iter()
+        .map(|case| (case.name, judge(case, "Redis", redis::real::run(url, case), || redis::model::run(case))));
+    Ok(report("redis", format!("Redis {version}"), judged))
 }
 
-enum Verdict {
-    Agrees,
-    Known(String),
-    Fails(String),
-}
-
-fn judge(url: &str, case: &Case) -> Verdict {
-    let real = match real::run(url, case) {
-        Ok(o) => o,
-        Err(e) => return Verdict::Fails(format!("the real server failed: {e}")),
+fn run_postgres(params: &str) -> Result<Suite, String> {
+    let skipped = |e: String| {
+        format!(
+            "postgres calibration SKIPPED: no PostgreSQL server reachable ({e}); start one (pg_ctlcluster) and rerun"
+        )
     };
-    let model = model::run(case);
-    let at = |i: usize, o: &[Outcome]| o.get(i).map_or("nothing".to_string(), |x| format!("{x:?}"));
-    if let Some(i) = first_disagreement(&real, &case.expect) {
-        return Verdict::Fails(format!(
-            "step {i} ({:?}): Redis replied {}, the case expects {} (the case misreads the docs)",
-            case.steps.get(i),
-            at(i, &real),
-            at(i, &case.expect)
-        ));
-    }
-    match (first_disagreement(&model, &real), case.known_difference) {
-        (None, None) => Verdict::Agrees,
-        (None, Some(_)) => Verdict::Fails("the model now agrees; drop the case's known difference".into()),
-        (Some(i), why) => {
-            let line = format!(
-                "step {i} ({:?}): Redis replied {}, the model {}",
-                case.steps.get(i),
-                at(i, &real),
-                at(i, &model)
-            );
-            match why {
-                Some(why) => Verdict::Known(format!("{line}; known: {why}")),
-                None => Verdict::Fails(line),
-            }
-        }
-    }
+    let rt = postgres::real::runtime().map_err(skipped)?;
+    let version = postgres::real::server_version(&rt, params).map_err(skipped)?;
+    let cases = postgres::cases::cases();
+    let judged = cases.iter().map(|case| {
+        (case.name, judge(case, "PostgreSQL", postgres::real::run(&rt, params, case), || postgres::model::run(case)))
+    });
+    Ok(report("postgres", format!("PostgreSQL {version}"), judged))
 }

@@ -28,6 +28,7 @@
 //! never sees half a file.
 
 pub mod atomic;
+pub mod calibration;
 pub mod cell;
 mod faults;
 pub mod fixture;

@@ -175,13 +175,20 @@ pub fn gather<'a>(manifest: &Manifest, cells: &'a [CellOutput], pending: &'a [Ru
     .with_designs(designs(manifest))
 }
 
-/// The designs the manifest's cells ran, each once, in cell order, with what each is.
+/// The designs the manifest's cells ran, each once, in cell order, with what
+/// each is and, for a design whose server model is calibrated, what the
+/// committed calibration record says.
 fn designs(manifest: &Manifest) -> Vec<(String, String)> {
     let mut seen: Vec<(String, String)> = Vec::new();
     for cell in &manifest.cells {
         if let Some(d) = algorithms::design(&cell.algorithm) {
             if !seen.iter().any(|(name, _)| name == d.name()) {
-                seen.push((d.name().to_string(), d.summary().to_string()));
+                let calibrated = d.calibrated_by().and_then(reports::calibration::recorded_summary);
+                let what = match calibrated {
+                    Some(line) => format!("{} ({line})", d.summary()),
+                    None => d.summary().to_string(),
+                };
+                seen.push((d.name().to_string(), what));
             }
         }
     }

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use redis::{Connection, RedisError, Value};
 
-use crate::script::{policy_name, Case, Op, Outcome};
+use super::{policy_name, Case, Op};
+use crate::script::Outcome;
 
 const DB: i64 = 9;
 /// The filler's values, and how many it writes in each phase of [`fill`].
@@ -67,7 +68,7 @@ pub fn run(url: &str, case: &Case) -> Result<Vec<Outcome>, String> {
 fn play(url: &str, admin: &mut Connection, case: &Case) -> Result<Vec<Outcome>, String> {
     let fail = |e: RedisError| format!("{}: {e}", case.name);
     redis::cmd("FLUSHDB").query::<()>(admin).map_err(fail)?;
-    config_set(admin, "maxmemory-policy", policy_name(case.policy)).map_err(fail)?;
+    config_set(admin, "maxmemory-policy", policy_name(case.server)).map_err(fail)?;
     config_set(admin, "maxmemory-samples", "10").map_err(fail)?;
     let clients = case.steps.iter().filter_map(client_of).max().map_or(0, |c| c + 1);
     let mut conns = (0..clients).map(|_| connect(url)).collect::<Result<Vec<_>, _>>()?;
@@ -158,4 +159,10 @@ fn fill(admin: &mut Connection) -> Result<Outcome, RedisError> {
         }
     }
     Ok(Outcome::FillRefused(false))
+}
+
+/// The server's `redis_version`.
+pub fn server_version(conn: &mut Connection) -> Result<String, String> {
+    let info: String = redis::cmd("INFO").arg("server").query(conn).map_err(|e| e.to_string())?;
+    Ok(info.lines().find_map(|l| l.strip_prefix("redis_version:")).unwrap_or("?").trim().to_string())
 }

@@ -1,20 +1,19 @@
-//! A case played on the model: one `algorithms::redis` server node (the
-//! server the `cache` and `redlock` designs deploy, with their default
-//! churn) and one client node sending the case's operations in order, in a
-//! world with no clock offset or drift and a 1-3 ms network. The outcome of
-//! each operation is read off the server's reply; waits are simulated.
+//! A Redis case played on the model: one `algorithms::redis` server node
+//! (the server the `cache` and `redlock` designs deploy, with their default
+//! churn) and a client sending the case's operations in order
+//! ([`crate::model_world`]). The outcome of each operation is read off the
+//! server's reply.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use algorithms::redis::{
     self, DelIfValue, ExpiryClock, Inspect, Persistence, RedisConfig, RedisError, ServerRole, SetNxPx,
 };
-use sim::clock::{ClockSettings, ClockSpread};
-use sim::history::{NodeId, Role};
-use sim::world::{Effect, NetworkSettings, NodeCtx, World};
+use sim::history::NodeId;
+use sim::world::{Effect, NodeCtx};
 
-use crate::script::{Case, Op, Outcome};
+use super::{Case, Op};
+use crate::script::Outcome;
 
 /// The churn period the designs use by default (`pressure_churn_ms`).
 const CHURN: Duration = Duration::from_millis(20);
@@ -24,7 +23,7 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 fn config(case: &Case) -> RedisConfig {
     RedisConfig {
         expiry_clock: ExpiryClock::Wall,
-        eviction: case.policy,
+        eviction: case.server,
         pressure_churn: CHURN,
         persistence: Persistence::None,
         restart_delay: Duration::ZERO,
@@ -34,34 +33,18 @@ fn config(case: &Case) -> RedisConfig {
 
 /// Play `case` on the model; one outcome per step.
 pub fn run(case: &Case) -> Vec<Outcome> {
-    let name = case.name;
-    let case = case.clone();
-    let limit = Duration::from_secs(3600);
-    sim::runner::run_seed(0, limit, move || async move {
-        let world = World::new(0, NetworkSettings::default(), ClockSpread::NONE);
-        let perfect = ClockSettings { offset_ns: 0, drift_ppm: 0 };
-        let server_main = redis::serve(config(&case), ServerRole::Master { replica: None });
-        let server = world.add_node("redis", Role::Server, perfect, server_main);
-        let done: Arc<Mutex<Option<Vec<Outcome>>>> = Arc::default();
-        let (out, steps) = (done.clone(), case.steps.clone());
-        world.add_node("client", Role::Client, perfect, move |ctx: NodeCtx| {
-            let (out, steps) = (out.clone(), steps.clone());
-            async move {
-                let mut outcomes = Vec::new();
-                for op in &steps {
-                    outcomes.push(step(&ctx, server, op).await);
-                }
-                *out.lock().expect("outcomes") = Some(outcomes);
+    let server_main = redis::serve(config(case), ServerRole::Master { replica: None });
+    let steps = case.steps.clone();
+    crate::model_world::play(case.name, "redis", server_main, move |ctx, server| {
+        let steps = steps.clone();
+        async move {
+            let mut outcomes = Vec::new();
+            for op in &steps {
+                outcomes.push(step(&ctx, server, op).await);
             }
-        });
-        loop {
-            if let Some(outcomes) = done.lock().expect("outcomes").take() {
-                return outcomes;
-            }
-            madsim::time::sleep(Duration::from_millis(10)).await;
+            outcomes
         }
     })
-    .unwrap_or_else(|p| panic!("case {name}: the model panicked: {p}"))
 }
 
 /// The model's value for a client's lock.
@@ -120,8 +103,7 @@ async fn step(ctx: &NodeCtx, server: NodeId, op: &Op) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redis_cases::cases;
-    use crate::script::first_disagreement;
+    use crate::redis::cases::cases;
 
     /// Every case's model outcomes are the documented ones, except where a
     /// known difference says why not (and then they do differ: a fixed model
@@ -129,14 +111,7 @@ mod tests {
     #[test]
     fn the_model_does_what_the_redis_docs_say_case_by_case() {
         for case in cases() {
-            let got = run(&case);
-            let differs = first_disagreement(&got, &case.expect);
-            match case.known_difference {
-                None => {
-                    assert_eq!(differs, None, "{}: the model got {got:?}, the docs say {:?}", case.name, case.expect)
-                }
-                Some(why) => assert!(differs.is_some(), "{}: agrees now; drop the known difference ({why})", case.name),
-            }
+            crate::script::check_model(&case, &run(&case)).unwrap_or_else(|e| panic!("{e}"));
         }
     }
 }

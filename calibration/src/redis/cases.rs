@@ -5,7 +5,8 @@
 
 use algorithms::redis::Eviction;
 
-use crate::script::{Case, Op, Outcome};
+use super::{Case, Op};
+use crate::script::Outcome;
 
 const LOCK: &str = "lock";
 const OTHER: &str = "lock-2";
@@ -15,7 +16,7 @@ fn set(client: usize, key: &'static str, ttl_ms: u64) -> Op {
 }
 
 fn case(name: &'static str, pins: &'static str, steps: Vec<Op>, expect: Vec<Outcome>) -> Case {
-    Case { name, pins, policy: Eviction::NoEviction, steps, expect, known_difference: None }
+    Case::new(name, pins, Eviction::NoEviction, steps, expect)
 }
 
 /// Every Redis case, in the order the suite prints them.
@@ -72,7 +73,7 @@ pub fn cases() -> Vec<Case> {
             vec![Set(true), Waited, Set(true), Deleted(false), Exists(true)],
         ),
         Case {
-            policy: Eviction::NoEviction,
+            server: Eviction::NoEviction,
             ..case(
                 "noeviction-refuses-new-keys-when-full",
                 "noeviction keeps every key and refuses writes with OOM once memory is full",
@@ -81,7 +82,7 @@ pub fn cases() -> Vec<Case> {
             )
         },
         Case {
-            policy: Eviction::VolatileLru,
+            server: Eviction::VolatileLru,
             known_difference: Some(
                 "the model takes the other tenants' keys to have TTLs, so its volatile-lru never refuses a write; \
                  Redis refuses with OOM once no key with a TTL is left (the lock key is evicted either way)",
@@ -94,7 +95,7 @@ pub fn cases() -> Vec<Case> {
             )
         },
         Case {
-            policy: Eviction::AllkeysLru,
+            server: Eviction::AllkeysLru,
             ..case(
                 "allkeys-lru-evicts-the-idlest-key-and-never-refuses",
                 "allkeys-lru evicts any key, the idlest first, and keeps accepting writes",
@@ -108,17 +109,11 @@ pub fn cases() -> Vec<Case> {
             vec![set(0, LOCK, 60_000), wait(3_000), Op::IdleAtLeast2s { key: LOCK }],
             vec![Set(true), Waited, Idle(true)],
         ),
-        Case {
-            known_difference: Some(
-                "the model's lookups do not touch the LRU clock yet (the fix changes cache histories under \
-                 memory pressure and lands with its trace baseline)",
-            ),
-            ..case(
-                "a-failed-set-nx-touches-the-lru-clock",
-                "SET NX looks the key up for writing, which touches its LRU clock even when it refuses",
-                vec![set(0, LOCK, 60_000), wait(3_000), set(1, LOCK, 60_000), Op::IdleAtLeast2s { key: LOCK }],
-                vec![Set(true), Waited, Set(false), Idle(false)],
-            )
-        },
+        case(
+            "a-failed-set-nx-touches-the-lru-clock",
+            "SET NX looks the key up for writing, which touches its LRU clock even when it refuses",
+            vec![set(0, LOCK, 60_000), wait(3_000), set(1, LOCK, 60_000), Op::IdleAtLeast2s { key: LOCK }],
+            vec![Set(true), Waited, Set(false), Idle(false)],
+        ),
     ]
 }
