@@ -11,11 +11,18 @@
 //! up to `retry_jitter_ms` (redis-py polls every 100 ms; jitter avoids lock
 //! step). After a timeout or a READONLY reply the client asks the sentinel
 //! where the master is. The value is not a fencing token: the resource cannot
-//! tell a stale holder from the current one.
+//! tell a stale holder from the current one. Clients reach Redis over the
+//! TCP-like transport (`sim/src/net/streams.rs`): a lost segment is a
+//! retransmission delay on an ordered connection, not a lost request; a
+//! client whose `op_timeout_ms` passes closes its connection (as redis-py
+//! and Jedis discard one after a socket timeout), and what it had sent may
+//! still be served, so the outcome is unknown to it.
 //!
 //! Defaults and why: TTL 10 s; server-side expiry on the wall clock, as Redis
 //! does; `allkeys-lru`, the policy the Redis docs recommend for a cache (Redis
-//! itself ships `noeviction`); no persistence (the docs' default of periodic
+//! itself ships `noeviction`); the other tenants' keys have no TTL
+//! (`tenant_keys=no-ttl`: a cache filled by plain `SET`s, the case in which
+//! `volatile-lru` differs from `allkeys-lru`); no persistence (the docs' default of periodic
 //! snapshots loses recent keys on a crash just the same); Sentinel's
 //! `down-after-milliseconds` 5 s (its sample config says 30 s; 5 s is common
 //! in production and keeps runs short).
@@ -44,6 +51,7 @@ const PARAMS: &[ParamSpec] = &[
     redis::EXPIRY_CLOCK,
     redis::eviction(2),
     redis::PRESSURE_CHURN,
+    redis::TENANT_KEYS,
     redis::PERSISTENCE,
     ParamSpec::flag("replica", false, "add an async replica and a sentinel that fails over to it"),
     ParamSpec::millis("replication_lag_ms", 10, 0, MAX_MS, "how long a change takes to reach the replica"),

@@ -21,19 +21,32 @@
 //!   that looks a key up touches its LRU clock, as Redis's `lookupKey` does:
 //!   a refused `SET NX` included, so clients polling a held lock keep it
 //!   fresh (calibration case `a-failed-set-nx-touches-the-lru-clock`).
-//!   Simplified: under `volatile-lru` the other tenants' keys are taken to
-//!   have TTLs, so writes are never refused; Redis refuses them with OOM once
-//!   no key with a TTL is left to evict (calibration case
-//!   `volatile-lru-evicts-only-keys-with-a-ttl`, a known difference).
+//!   What `volatile-lru` does depends on the other tenants' keys
+//!   (`tenant_keys`): with `no-ttl` (the default: a cache filled by plain
+//!   `SET`s) the lock keys are the only keys it may evict, so once memory
+//!   has been full for a churn period every lock key is gone, however
+//!   fresh, and writes are refused with OOM, as Redis refuses them when no
+//!   key with a TTL is left (calibration case
+//!   `volatile-lru-evicts-only-keys-with-a-ttl`); with `ttl` it evicts by
+//!   idle time like `allkeys-lru`.
 //! - Calibrated against a real Redis 7 by the `calibration` crate's cases.
 //! - **Persistence**: `none` keeps keys in memory only (a restart is empty);
 //!   `fsync-always` keeps them on disk (they survive a crash that keeps the
 //!   disk); `delayed-restart` keeps nothing but refuses to grant locks for
 //!   `restart_delay` (the longest TTL) after a restart.
 //! - **Replication**: a master forwards each change to its replica after
-//!   `replication_lag`, asynchronously (the client's reply does not wait). A
-//!   lost or late change is simply missing on the replica; there is no full
-//!   resync. Replicas refuse writes (READONLY).
+//!   `replication_lag`, asynchronously (the client's reply does not wait),
+//!   as a call over the connection between them. On the TCP-like transport
+//!   (the default) a cut delays changes until the link heals and they arrive
+//!   in order, as Redis's replication stream and backlog make a disconnect
+//!   of seconds invisible (calibration cases
+//!   `a-replica-cut-off-catches-up-when-it-reconnects`,
+//!   `a-replica-detached-for-seconds-catches-up-when-reattached`). Not
+//!   modelled: a change in flight when either node crashes is lost for good
+//!   (Redis would resync, fully if need be), and on the datagram transport a
+//!   lost change is missing (the replica drops a change older than the
+//!   newest it applied). Replicas refuse writes (READONLY; calibration case
+//!   `a-replica-refuses-writes`).
 //! - **Sentinel**: one sentinel (not a quorum of them) pings the master every
 //!   second; after `down_after` without an answer it promotes the replica, and
 //!   when the old master answers again it is made a replica of the new one
@@ -79,6 +92,9 @@ pub struct RedisConfig {
     /// How long a restarted `delayed-restart` server refuses locks.
     pub restart_delay: Duration,
     pub replication_lag: Duration,
+    /// Whether the other tenants' keys have TTLs (`tenant_keys=ttl`), which
+    /// decides what `volatile-lru` may evict under memory pressure.
+    pub tenant_keys_expire: bool,
 }
 
 /// The server parameters `cache` and `redlock` share (read by [`RedisConfig::read`]).
@@ -86,6 +102,12 @@ pub const EXPIRY_CLOCK: ParamSpec =
     ParamSpec::choice("expiry_clock", &["wall", "monotonic"], 0, "server clock for expiry: wall | monotonic");
 pub const PRESSURE_CHURN: ParamSpec =
     ParamSpec::millis("pressure_churn_ms", 20, 1, MAX_MS, "under memory pressure, keys idle this long are evicted");
+pub const TENANT_KEYS: ParamSpec = ParamSpec::choice(
+    "tenant_keys",
+    &["no-ttl", "ttl"],
+    0,
+    "memory-pressure: other tenants' keys have no-ttl (volatile-lru evicts only lock keys, then refuses writes) | ttl",
+);
 pub const PERSISTENCE: ParamSpec = ParamSpec::choice(
     "persistence",
     &["none", "fsync-always", "delayed-restart"],
@@ -105,7 +127,7 @@ pub const fn eviction(default: usize) -> ParamSpec {
 
 impl RedisConfig {
     /// Read the server parameters shared by `cache` and `redlock`
-    /// (`expiry_clock`, `eviction`, `pressure_churn_ms`, `persistence`); a
+    /// (`expiry_clock`, `eviction`, `pressure_churn_ms`, `tenant_keys`, `persistence`); a
     /// `delayed-restart` server refuses locks for `ttl` after a restart.
     pub fn read(p: &ParamReader, ttl: Duration) -> Result<RedisConfig, String> {
         Ok(RedisConfig {
@@ -116,6 +138,7 @@ impl RedisConfig {
                 [p.choice("persistence")?],
             restart_delay: ttl,
             replication_lag: Duration::ZERO,
+            tenant_keys_expire: p.choice("tenant_keys")? == 1,
         })
     }
 }
@@ -325,18 +348,31 @@ impl Server {
     /// Whether LRU churn under memory pressure has pushed `entry` out.
     fn evicted(&self, ks: &Keyspace, entry: &Entry) -> bool {
         let Some(since) = ks.pressure_since else { return false };
-        let eligible = match self.config.eviction {
+        let now = self.ctx.clock().monotonic();
+        match self.config.eviction {
             Eviction::NoEviction => false,
-            Eviction::VolatileLru => entry.expires_at.is_some(),
-            Eviction::AllkeysLru => true,
-        };
-        let idle_since = entry.last_access.max(since);
-        eligible && self.ctx.clock().monotonic().saturating_sub(idle_since) >= self.config.pressure_churn
+            // The lock keys are the only candidates: evicted, the idlest
+            // first, as fast as the tenants write, however fresh they are.
+            Eviction::VolatileLru if !self.config.tenant_keys_expire => {
+                entry.expires_at.is_some() && now.saturating_sub(since) >= self.config.pressure_churn
+            }
+            Eviction::VolatileLru | Eviction::AllkeysLru => {
+                let eligible = self.config.eviction == Eviction::AllkeysLru || entry.expires_at.is_some();
+                eligible && now.saturating_sub(entry.last_access.max(since)) >= self.config.pressure_churn
+            }
+        }
     }
 
-    /// `noeviction` with memory full: new keys are refused.
+    /// Memory full with nothing the policy may evict: new keys are refused
+    /// (`noeviction`, or `volatile-lru` once the tenants' keys without a TTL
+    /// fill memory).
     fn out_of_memory(&self, ks: &Keyspace) -> bool {
-        self.config.eviction == Eviction::NoEviction
+        let refuses = match self.config.eviction {
+            Eviction::NoEviction => true,
+            Eviction::VolatileLru => !self.config.tenant_keys_expire,
+            Eviction::AllkeysLru => false,
+        };
+        refuses
             && ks
                 .pressure_since
                 .is_some_and(|since| self.ctx.clock().monotonic().saturating_sub(since) >= self.config.pressure_churn)

@@ -67,6 +67,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::choice("expiry_clock", &["wall", "monotonic"], 0, "masters' clock for expiry: wall | monotonic"),
     redis::eviction(0),
     redis::PRESSURE_CHURN,
+    redis::TENANT_KEYS,
     redis::PERSISTENCE,
 ];
 

@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use algorithms::database::{self, Acquire, ClockSource, DatabaseConfig, Release, RowOwner, Stamp};
 use algorithms::retry::RetryPolicy;
-use sim::history::NodeId;
-use sim::world::NodeCtx;
+use sim::history::{NodeId, Role};
+use sim::world::{NodeCtx, World};
 
 use super::{Case, Op, Setup, LOCK};
+use crate::model_world::PERFECT;
 use crate::script::Outcome;
 
 const INSPECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -42,22 +43,19 @@ fn owner(client: usize) -> u64 {
 pub fn run(case: &Case) -> Vec<Outcome> {
     let config = config(&case.server);
     let steps = case.steps.clone();
-    crate::model_world::play(
-        case.name,
-        "database",
-        move |ctx| database::serve(ctx, config),
-        move |ctx, db| {
-            let steps = steps.clone();
-            async move {
-                let mut clients = Clients { ctx, db, config, locked_at: BTreeMap::new() };
-                let mut outcomes = Vec::new();
-                for op in &steps {
-                    outcomes.push(clients.step(op).await);
-                }
-                outcomes
+    let deploy =
+        move |world: &World| world.add_node("database", Role::Server, PERFECT, move |ctx| database::serve(ctx, config));
+    crate::model_world::play(case.name, deploy, move |ctx, db| {
+        let steps = steps.clone();
+        async move {
+            let mut clients = Clients { ctx, db, config, locked_at: BTreeMap::new() };
+            let mut outcomes = Vec::new();
+            for op in &steps {
+                outcomes.push(clients.step(op).await);
             }
-        },
-    )
+            outcomes
+        }
+    })
 }
 
 /// The case's clients, as the design's client keeps them: each remembers

@@ -5,7 +5,7 @@
 
 use algorithms::redis::Eviction;
 
-use super::{Case, Op};
+use super::{Case, Op, Setup};
 use crate::script::Outcome;
 
 const LOCK: &str = "lock";
@@ -16,8 +16,13 @@ fn set(client: usize, key: &'static str, ttl_ms: u64) -> Op {
 }
 
 fn case(name: &'static str, pins: &'static str, steps: Vec<Op>, expect: Vec<Outcome>) -> Case {
-    Case::new(name, pins, Eviction::NoEviction, steps, expect)
+    Case::new(name, pins, ALONE, steps, expect)
 }
+
+/// A server on its own, with Redis's default policy.
+const ALONE: Setup = Setup { policy: Eviction::NoEviction, replica: false };
+/// A server with an asynchronous replica.
+const REPLICATED: Setup = Setup { replica: true, ..ALONE };
 
 /// Every Redis case, in the order the suite prints them.
 pub fn cases() -> Vec<Case> {
@@ -73,7 +78,7 @@ pub fn cases() -> Vec<Case> {
             vec![Set(true), Waited, Set(true), Deleted(false), Exists(true)],
         ),
         Case {
-            server: Eviction::NoEviction,
+            server: Setup { policy: Eviction::NoEviction, ..ALONE },
             ..case(
                 "noeviction-refuses-new-keys-when-full",
                 "noeviction keeps every key and refuses writes with OOM once memory is full",
@@ -82,11 +87,7 @@ pub fn cases() -> Vec<Case> {
             )
         },
         Case {
-            server: Eviction::VolatileLru,
-            known_difference: Some(
-                "the model takes the other tenants' keys to have TTLs, so its volatile-lru never refuses a write; \
-                 Redis refuses with OOM once no key with a TTL is left (the lock key is evicted either way)",
-            ),
+            server: Setup { policy: Eviction::VolatileLru, ..ALONE },
             ..case(
                 "volatile-lru-evicts-only-keys-with-a-ttl",
                 "volatile-lru evicts the lock key (it has a TTL), never the filler's keys without one",
@@ -95,7 +96,7 @@ pub fn cases() -> Vec<Case> {
             )
         },
         Case {
-            server: Eviction::AllkeysLru,
+            server: Setup { policy: Eviction::AllkeysLru, ..ALONE },
             ..case(
                 "allkeys-lru-evicts-the-idlest-key-and-never-refuses",
                 "allkeys-lru evicts any key, the idlest first, and keeps accepting writes",
@@ -115,5 +116,70 @@ pub fn cases() -> Vec<Case> {
             vec![set(0, LOCK, 60_000), wait(3_000), set(1, LOCK, 60_000), Op::IdleAtLeast2s { key: LOCK }],
             vec![Set(true), Waited, Set(false), Idle(false)],
         ),
+        Case {
+            server: REPLICATED,
+            ..case(
+                "a-replica-refuses-writes",
+                "a replica is read-only: SET NX on it fails with READONLY (the cache client writes to the master only)",
+                vec![Op::ReplicaSetNxPx { client: 0, key: LOCK, ttl_ms: 10_000 }],
+                vec![Error("READONLY")],
+            )
+        },
+        Case {
+            server: REPLICATED,
+            ..case(
+                "a-replica-gets-the-lock-key-asynchronously",
+                "the master replies before the replica has the key, which arrives shortly after",
+                vec![set(0, LOCK, 10_000), wait(200), Op::ReplicaExists { key: LOCK }],
+                vec![Set(true), Waited, Exists(true)],
+            )
+        },
+        Case {
+            server: REPLICATED,
+            ..case(
+                "a-key-past-its-ttl-is-absent-on-the-replica",
+                "a replica does not serve a lock key whose TTL has passed",
+                vec![set(0, LOCK, 200), wait(400), Op::ReplicaExists { key: LOCK }],
+                vec![Set(true), Waited, Exists(false)],
+            )
+        },
+        Case {
+            server: REPLICATED,
+            ..case(
+                "wait-returns-once-the-replica-acknowledged",
+                "WAIT 1 returns 1 once the replica has every write so far",
+                vec![set(0, LOCK, 10_000), Op::WaitForReplica { timeout_ms: 1_000 }],
+                vec![Set(true), Rows(1)],
+            )
+        }
+        .not_modelled(
+            "the cache design's client never sends WAIT (neither do the Redis lock recipes); the Redis docs add \
+             that WAIT does not make Redis strongly consistent: a failover may still pick a replica without the key",
+        ),
+        Case {
+            server: REPLICATED,
+            ..case(
+                "a-replica-cut-off-catches-up-when-it-reconnects",
+                "a write made while the replica's link was down reaches it after it reconnects (partial resync)",
+                vec![Op::CutReplicaLink, set(0, LOCK, 10_000), wait(2_500), Op::ReplicaExists { key: LOCK }],
+                vec![Waited, Set(true), Waited, Exists(true)],
+            )
+        },
+        Case {
+            server: REPLICATED,
+            ..case(
+                "a-replica-detached-for-seconds-catches-up-when-reattached",
+                "REPLICAOF resumes from the master's backlog: writes made while the replica was away reach it",
+                vec![
+                    Op::DetachReplica,
+                    set(0, LOCK, 10_000),
+                    wait(2_000),
+                    Op::ReattachReplica,
+                    wait(2_500),
+                    Op::ReplicaExists { key: LOCK },
+                ],
+                vec![Waited, Set(true), Waited, Waited, Waited, Exists(true)],
+            )
+        },
     ]
 }

@@ -9,8 +9,25 @@ pub mod cases;
 pub mod model;
 pub mod real;
 
-/// A Redis case: its server is set up with a `maxmemory-policy`.
-pub type Case = crate::script::Case<Op, Eviction>;
+/// A Redis case.
+pub type Case = crate::script::Case<Op, Setup>;
+
+/// How a case's server is set up.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    /// `maxmemory-policy`.
+    pub policy: Eviction,
+    /// Whether the server has an asynchronous replica: on the real side a
+    /// second `redis-server` the suite starts with `--replicaof` the server
+    /// and stops after the case; in the model the `cache` design's
+    /// master and replica pair.
+    pub replica: bool,
+}
+
+/// How long the model's master and replica are cut apart by
+/// [`Op::CutReplicaLink`]: a Redis replica reconnects from its replication
+/// cron, which runs once a second, so after half a second on average.
+pub const LINK_DOWN_MS: u64 = 500;
 
 /// One step of a case. `client` numbers a connection; its lock value is
 /// `client-N` on the real server and `N + 1` in the model.
@@ -36,6 +53,23 @@ pub enum Op {
     Fill,
     /// Wait this long (real time on the server, simulated in the model).
     Wait { ms: u64 },
+    /// `SET key <client's value> NX PX ttl_ms` sent to the replica.
+    ReplicaSetNxPx { client: usize, key: &'static str, ttl_ms: u64 },
+    /// `EXISTS key` on the replica.
+    ReplicaExists { key: &'static str },
+    /// `WAIT 1 timeout_ms` on the master: how many replicas acknowledged
+    /// every write so far.
+    WaitForReplica { timeout_ms: u64 },
+    /// The master drops its replica's connection (`CLIENT KILL TYPE
+    /// replica`); the replica reconnects by itself. The model cuts the two
+    /// apart for [`LINK_DOWN_MS`].
+    CutReplicaLink,
+    /// The replica stops replicating (`REPLICAOF NO ONE`); the model cuts
+    /// master and replica apart until [`Op::ReattachReplica`].
+    DetachReplica,
+    /// The replica replicates the master again (`REPLICAOF host port`,
+    /// which resumes from the master's backlog when it can).
+    ReattachReplica,
 }
 
 /// `maxmemory-policy`'s name for a policy.

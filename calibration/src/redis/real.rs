@@ -33,6 +33,7 @@ pub fn connect(url: &str) -> Result<Connection, String> {
 struct Saved {
     policy: String,
     samples: String,
+    sync_delay: String,
     maxmemory: String,
 }
 
@@ -52,6 +53,7 @@ pub fn run(url: &str, case: &Case) -> Result<Vec<Outcome>, String> {
     let saved = Saved {
         policy: config_get(&mut admin, "maxmemory-policy").map_err(fail)?,
         samples: config_get(&mut admin, "maxmemory-samples").map_err(fail)?,
+        sync_delay: config_get(&mut admin, "repl-diskless-sync-delay").map_err(fail)?,
         maxmemory: config_get(&mut admin, "maxmemory").map_err(fail)?,
     };
     let outcomes = play(url, &mut admin, case);
@@ -59,7 +61,8 @@ pub fn run(url: &str, case: &Case) -> Result<Vec<Outcome>, String> {
         config_set(&mut admin, "maxmemory", &saved.maxmemory)?;
         redis::cmd("FLUSHDB").query::<()>(&mut admin)?;
         config_set(&mut admin, "maxmemory-policy", &saved.policy)?;
-        config_set(&mut admin, "maxmemory-samples", &saved.samples)
+        config_set(&mut admin, "maxmemory-samples", &saved.samples)?;
+        config_set(&mut admin, "repl-diskless-sync-delay", &saved.sync_delay)
     })();
     restored.map_err(fail)?;
     outcomes
@@ -68,20 +71,26 @@ pub fn run(url: &str, case: &Case) -> Result<Vec<Outcome>, String> {
 fn play(url: &str, admin: &mut Connection, case: &Case) -> Result<Vec<Outcome>, String> {
     let fail = |e: RedisError| format!("{}: {e}", case.name);
     redis::cmd("FLUSHDB").query::<()>(admin).map_err(fail)?;
-    config_set(admin, "maxmemory-policy", policy_name(case.server)).map_err(fail)?;
+    config_set(admin, "maxmemory-policy", policy_name(case.server.policy)).map_err(fail)?;
     config_set(admin, "maxmemory-samples", "10").map_err(fail)?;
+    // A replica's first sync starts at once (Redis waits 5 s for more replicas by default).
+    config_set(admin, "repl-diskless-sync-delay", "0").map_err(fail)?;
     let clients = case.steps.iter().filter_map(client_of).max().map_or(0, |c| c + 1);
     let mut conns = (0..clients).map(|_| connect(url)).collect::<Result<Vec<_>, _>>()?;
+    // Declared after the connections' use ends, dropped (stopped) on every return.
+    let replica = if case.server.replica { Some(Replica::start(url)?) } else { None };
+    let mut replica_conn = replica.as_ref().map(|r| connect(&r.url)).transpose()?;
     let mut outcomes = Vec::new();
     for op in &case.steps {
-        outcomes.push(step(admin, &mut conns, op).map_err(fail)?);
+        let master = replica.as_ref().map(|r| (r.master.0.as_str(), r.master.1));
+        outcomes.push(step(admin, &mut conns, replica_conn.as_mut(), master, op).map_err(fail)?);
     }
     Ok(outcomes)
 }
 
 fn client_of(op: &Op) -> Option<usize> {
     match op {
-        Op::SetNxPx { client, .. } | Op::DelIfValue { client, .. } => Some(*client),
+        Op::SetNxPx { client, .. } | Op::DelIfValue { client, .. } | Op::ReplicaSetNxPx { client, .. } => Some(*client),
         _ => None,
     }
 }
@@ -99,19 +108,53 @@ fn replied(result: Result<Outcome, RedisError>) -> Result<Outcome, RedisError> {
     }
 }
 
-fn step(admin: &mut Connection, conns: &mut [Connection], op: &Op) -> Result<Outcome, RedisError> {
+fn set_nx(conn: &mut Connection, client: usize, key: &str, ttl_ms: u64) -> Result<Outcome, RedisError> {
+    let value = format!("client-{client}");
+    replied(
+        redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms)
+            .query::<Value>(conn)
+            .map(|v| Outcome::Set(v != Value::Nil)),
+    )
+}
+
+fn step(
+    admin: &mut Connection,
+    conns: &mut [Connection],
+    replica: Option<&mut Connection>,
+    master: Option<(&str, u16)>,
+    op: &Op,
+) -> Result<Outcome, RedisError> {
     let value = |client: usize| format!("client-{client}");
+    let no_replica = || RedisError::from((redis::ErrorKind::ClientError, "the case's setup has no replica"));
     match *op {
-        Op::SetNxPx { client, key, ttl_ms } => replied(
-            redis::cmd("SET")
-                .arg(key)
-                .arg(value(client))
-                .arg("NX")
-                .arg("PX")
-                .arg(ttl_ms)
-                .query::<Value>(&mut conns[client])
-                .map(|v| Outcome::Set(v != Value::Nil)),
-        ),
+        Op::SetNxPx { client, key, ttl_ms } => set_nx(&mut conns[client], client, key, ttl_ms),
+        Op::ReplicaSetNxPx { client, key, ttl_ms } => set_nx(replica.ok_or_else(no_replica)?, client, key, ttl_ms),
+        Op::ReplicaExists { key } => {
+            let n: i64 = redis::cmd("EXISTS").arg(key).query(replica.ok_or_else(no_replica)?)?;
+            Ok(Outcome::Exists(n == 1))
+        }
+        Op::WaitForReplica { timeout_ms } => {
+            let acked: i64 = redis::cmd("WAIT").arg(1).arg(timeout_ms).query(admin)?;
+            Ok(Outcome::Rows(acked.max(0) as u64))
+        }
+        Op::CutReplicaLink => {
+            redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("replica").query::<i64>(admin)?;
+            Ok(Outcome::Waited)
+        }
+        Op::DetachReplica => {
+            redis::cmd("REPLICAOF").arg("NO").arg("ONE").query::<()>(replica.ok_or_else(no_replica)?)?;
+            Ok(Outcome::Waited)
+        }
+        Op::ReattachReplica => {
+            let (host, port) = master.ok_or_else(no_replica)?;
+            redis::cmd("REPLICAOF").arg(host).arg(port).query::<()>(replica.ok_or_else(no_replica)?)?;
+            Ok(Outcome::Waited)
+        }
         Op::DelIfValue { client, key } => replied(
             redis::cmd("EVAL")
                 .arg(RELEASE)
@@ -165,4 +208,54 @@ fn fill(admin: &mut Connection) -> Result<Outcome, RedisError> {
 pub fn server_version(conn: &mut Connection) -> Result<String, String> {
     let info: String = redis::cmd("INFO").arg("server").query(conn).map_err(|e| e.to_string())?;
     Ok(info.lines().find_map(|l| l.strip_prefix("redis_version:")).unwrap_or("?").trim().to_string())
+}
+
+/// A replica of the case's server: a `redis-server` the suite starts on a
+/// free port with `--replicaof` the server (no persistence), ready once its
+/// link to the master is up; stopped when dropped.
+struct Replica {
+    child: std::process::Child,
+    url: String,
+    /// The master's host and port, for `REPLICAOF`.
+    master: (String, u16),
+}
+
+impl Replica {
+    fn start(master_url: &str) -> Result<Replica, String> {
+        let info = redis::Client::open(master_url).map_err(|e| e.to_string())?.get_connection_info().addr.clone();
+        let redis::ConnectionAddr::Tcp(host, port) = info else {
+            return Err(format!("{master_url}: a replica needs a TCP master"));
+        };
+        // A free port: bind port 0, read what the kernel chose, let it go.
+        let free =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?;
+        let replica_port = free.port().to_string();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &replica_port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--replicaof", host.as_str(), &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start a replica (redis-server --port {replica_port}): {e}"))?;
+        let url = format!("redis://127.0.0.1:{replica_port}");
+        let replica = Replica { child, url, master: (host, port) };
+        for _ in 0..100 {
+            sleep(Duration::from_millis(50));
+            let up = redis::Client::open(replica.url.as_str())
+                .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(200)))
+                .and_then(|mut c| redis::cmd("INFO").arg("replication").query::<String>(&mut c))
+                .is_ok_and(|info| info.contains("master_link_status:up"));
+            if up {
+                return Ok(replica);
+            }
+        }
+        Err(format!("the replica on port {replica_port} did not sync with {master_url} in 5 s"))
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
