@@ -3,13 +3,14 @@
 //! Reference: the Redis documentation's single-instance pattern in
 //! "Distributed Locks with Redis": acquire with `SET resource my_random_value
 //! NX PX ttl`, release with the compare-and-delete script. Optionally a
-//! replica fed asynchronously and a Sentinel that fails over to it.
+//! replica fed asynchronously and Sentinels that fail over to it
+//! ([`crate::sentinel`]).
 //!
 //! Client model: each acquire draws a fresh random value from the client's
 //! seeded stream (the docs' "unique across all clients and all lock
 //! requests"); blocking and timed acquires retry every `retry_delay_ms` plus
 //! up to `retry_jitter_ms` (redis-py polls every 100 ms; jitter avoids lock
-//! step). After a timeout or a READONLY reply the client asks the sentinel
+//! step). After a timeout or a READONLY reply the client asks the sentinels
 //! where the master is. The value is not a fencing token: the resource cannot
 //! tell a stale holder from the current one. Clients reach Redis over the
 //! TCP-like transport (`sim/src/net/streams.rs`): a lost segment is a
@@ -23,9 +24,10 @@
 //! itself ships `noeviction`); the other tenants' keys have no TTL
 //! (`tenant_keys=no-ttl`: a cache filled by plain `SET`s, the case in which
 //! `volatile-lru` differs from `allkeys-lru`); no persistence (the docs' default of periodic
-//! snapshots loses recent keys on a crash just the same); Sentinel's
-//! `down-after-milliseconds` 5 s (its sample config says 30 s; 5 s is common
-//! in production and keeps runs short).
+//! snapshots loses recent keys on a crash just the same); with a replica,
+//! three sentinels with quorum 2 (the docs' basic setup), `failover-timeout`
+//! 180 s (Redis's default), and `down-after-milliseconds` 5 s (its sample
+//! config says 30 s; 5 s is common in production and keeps runs short).
 
 use rand::Rng;
 use std::sync::Arc;
@@ -38,8 +40,9 @@ use sim::world::{NodeCtx, World};
 
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, MAX_MS};
-use crate::redis::{self, DelIfValue, MasterAddress, RedisConfig, SentinelConfig, ServerRole, SetNxPx};
+use crate::redis::{self, DelIfValue, RedisConfig, ServerRole, SetNxPx};
 use crate::retry::{self, Retrier, RetryPolicy};
+use crate::sentinel::{self, MasterAddress, SentinelConfig};
 
 pub struct CacheDesign;
 
@@ -53,9 +56,24 @@ const PARAMS: &[ParamSpec] = &[
     redis::PRESSURE_CHURN,
     redis::TENANT_KEYS,
     redis::PERSISTENCE,
-    ParamSpec::flag("replica", false, "add an async replica and a sentinel that fails over to it"),
+    ParamSpec::flag("replica", false, "add an async replica and sentinels that fail over to it"),
     ParamSpec::millis("replication_lag_ms", 10, 0, MAX_MS, "how long a change takes to reach the replica"),
-    ParamSpec::millis("down_after_ms", 5000, 1, MAX_MS, "sentinel: master silence before failover"),
+    ParamSpec::count("sentinels", 3, 1, 9, "sentinels watching the master (with replica=true)"),
+    ParamSpec::count("quorum", 2, 1, 9, "sentinels that must agree the master is down (at most `sentinels`)"),
+    ParamSpec::millis(
+        "down_after_ms",
+        5000,
+        1,
+        MAX_MS,
+        "sentinel down-after-milliseconds: master silence before SDOWN",
+    ),
+    ParamSpec::millis(
+        "failover_timeout_ms",
+        180_000,
+        1,
+        MAX_MS,
+        "sentinel failover-timeout: no new attempt for twice this",
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,8 +82,9 @@ pub struct CacheConfig {
     pub retry: RetryPolicy,
     pub op_timeout: Duration,
     pub server: RedisConfig,
-    /// `Some` when the master has a replica and a sentinel.
+    /// `Some` when the master has a replica and sentinels.
     pub sentinel: Option<SentinelConfig>,
+    pub sentinels: usize,
 }
 
 impl Design for CacheDesign {
@@ -94,14 +113,25 @@ impl Design for CacheDesign {
         let ttl = p.millis("ttl_ms")?;
         let mut server = RedisConfig::read(p, ttl)?;
         server.replication_lag = p.millis("replication_lag_ms")?;
-        let sentinel = p.flag("replica")?.then_some(());
-        let down_after = p.millis("down_after_ms")?;
+        let (sentinels, quorum) = (p.count("sentinels")? as usize, p.count("quorum")? as usize);
+        if quorum > sentinels {
+            return Err(format!(
+                "cache: quorum={quorum} is more than sentinels={sentinels}; no failover could ever happen (lower quorum)"
+            ));
+        }
+        let sentinel = SentinelConfig {
+            ping_every: Duration::from_secs(1),
+            down_after: p.millis("down_after_ms")?,
+            quorum,
+            failover_timeout: p.millis("failover_timeout_ms")?,
+        };
         Ok(Arc::new(CacheConfig {
             ttl,
             retry: RetryPolicy::read(p, None)?,
             op_timeout: p.millis("op_timeout_ms")?,
             server,
-            sentinel: sentinel.map(|_| SentinelConfig { ping_every: Duration::from_secs(1), down_after }),
+            sentinel: p.flag("replica")?.then_some(sentinel),
+            sentinels,
         }))
     }
 }
@@ -117,11 +147,12 @@ impl Deployment for CacheConfig {
                 redis::serve(self.server, ServerRole::Master { replica: None }),
             );
             world.set_primary(master);
-            return Arc::new(CacheConnector { master, sentinel: None, config: *self });
+            return Arc::new(CacheConnector { master, sentinels: Vec::new(), config: *self });
         };
-        // Node ids are assigned in creation order, so the master can name its replica up front.
+        // Node ids are assigned in creation order, so nodes can name each other up front.
         let master_id = NodeId(world.node_count() as u32);
         let replica_id = NodeId(master_id.0 + 1);
+        let group: Vec<NodeId> = (0..self.sentinels as u32).map(|i| NodeId(master_id.0 + 2 + i)).collect();
         let master = world.add_node(
             "cache-0",
             Role::Server,
@@ -130,15 +161,19 @@ impl Deployment for CacheConfig {
         );
         let replica = world.add_node("cache-1", Role::Server, clock, redis::serve(self.server, ServerRole::Replica));
         assert_eq!((master, replica), (master_id, replica_id));
-        let sentinel = world.add_node("sentinel", Role::Server, clock, redis::sentinel(sentinel, master, replica));
+        for (i, &me) in group.iter().enumerate() {
+            let main = sentinel::sentinel(sentinel, me, group.clone(), master, replica);
+            let name = if group.len() == 1 { "sentinel".to_string() } else { format!("sentinel-{}", i + 1) };
+            assert_eq!(world.add_node(&name, Role::Server, clock, main), me);
+        }
         world.set_primary(master);
-        Arc::new(CacheConnector { master, sentinel: Some(sentinel), config: *self })
+        Arc::new(CacheConnector { master, sentinels: group, config: *self })
     }
 }
 
 struct CacheConnector {
     master: NodeId,
-    sentinel: Option<NodeId>,
+    sentinels: Vec<NodeId>,
     config: CacheConfig,
 }
 
@@ -147,7 +182,7 @@ impl Connector for CacheConnector {
         Client::Lock(Box::new(CacheClient {
             ctx: ctx.clone(),
             key: lock.into(),
-            address: MasterAddress { master: self.master, sentinel: self.sentinel },
+            address: MasterAddress { master: self.master, sentinels: self.sentinels.clone() },
             config: self.config,
             rng: ctx.rng("cache-client"),
             value: None,
@@ -223,5 +258,9 @@ mod tests {
             "cache: parameter eviction=lfu must be one of: noeviction, volatile-lru, allkeys-lru"
         );
         assert_eq!(err("replica", "maybe"), "cache: parameter replica=maybe must be true or false");
+        assert_eq!(
+            err("quorum", "4"),
+            "cache: quorum=4 is more than sentinels=3; no failover could ever happen (lower quorum)"
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod redlock;
 pub mod reentrant;
 pub mod resource;
 pub mod retry;
+pub mod sentinel;
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
-//! A Redis-like server model, shared by the `cache` and `redlock` designs,
-//! and a Sentinel that fails a master over to its replica.
+//! A Redis-like server model, shared by the `cache` and `redlock` designs
+//! (the Sentinels that fail it over are in [`crate::sentinel`]).
 //!
 //! References: the Redis documentation for `SET key value NX PX ms`, key
 //! expiry, `maxmemory-policy`, persistence (AOF `appendfsync always`),
@@ -45,12 +45,14 @@
 //!   modelled: a change in flight when either node crashes is lost for good
 //!   (Redis would resync, fully if need be), and on the datagram transport a
 //!   lost change is missing (the replica drops a change older than the
-//!   newest it applied). Replicas refuse writes (READONLY; calibration case
+//!   newest it applied). A node made a replica discards its keys and gets
+//!   the master's whole keyspace (a full sync, as an RDB transfer would).
+//!   Not modelled: a master restarted empty (no persistence) does not wipe
+//!   its replica by a full sync, as Redis's replication docs warn it would.
+//!   Replicas refuse writes (READONLY; calibration case
 //!   `a-replica-refuses-writes`).
-//! - **Sentinel**: one sentinel (not a quorum of them) pings the master every
-//!   second; after `down_after` without an answer it promotes the replica, and
-//!   when the old master answers again it is made a replica of the new one
-//!   (its keys are discarded, as a resync would).
+//! - **Sentinel**: see [`crate::sentinel`] (quorum, election, failover,
+//!   conversion of a returning master).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -224,18 +226,31 @@ impl Rpc for Replicate {
     const NAME: &'static str = "redis.replicate";
 }
 
+/// A master's whole keyspace for its replica, numbered in the change sequence.
 #[derive(Debug)]
-struct Ping;
+struct FullSync {
+    seq: u64,
+    keys: Vec<(String, Entry)>,
+}
+
+impl Rpc for FullSync {
+    type Reply = ();
+    const NAME: &'static str = "redis.full-sync";
+}
+
+#[derive(Debug)]
+pub(crate) struct Ping;
 
 impl Rpc for Ping {
     type Reply = bool; // true when the server is a master
     const NAME: &'static str = "redis.ping";
 }
 
-/// Sentinel -> server: become a master (with this replica, if any).
+/// Sentinel -> server: become a master (with this replica, if any, which
+/// it then sends all its keys: a full sync).
 #[derive(Debug)]
-struct BecomeMaster {
-    replica: Option<NodeId>,
+pub(crate) struct BecomeMaster {
+    pub(crate) replica: Option<NodeId>,
 }
 
 impl Rpc for BecomeMaster {
@@ -243,22 +258,14 @@ impl Rpc for BecomeMaster {
     const NAME: &'static str = "redis.become-master";
 }
 
-/// Sentinel -> server: become a replica of `master`, discarding your keys.
+/// Sentinel -> server: become a replica, discarding your keys (the
+/// master's full sync brings its own).
 #[derive(Debug)]
-struct BecomeReplica;
+pub(crate) struct BecomeReplica;
 
 impl Rpc for BecomeReplica {
     type Reply = ();
     const NAME: &'static str = "redis.become-replica";
-}
-
-/// Client -> sentinel: which node is the master now?
-#[derive(Debug)]
-pub struct GetMaster;
-
-impl Rpc for GetMaster {
-    type Reply = NodeId;
-    const NAME: &'static str = "sentinel.get-master";
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -439,6 +446,30 @@ impl Server {
         });
     }
 
+    /// Send the replica every key, numbered as the next change, so the
+    /// changes after it apply on top (Redis's full resynchronization, as
+    /// an RDB snapshot).
+    fn full_sync(&self, ks: &mut Keyspace, replica: NodeId) {
+        ks.repl_seq += 1;
+        let req = FullSync { seq: ks.repl_seq, keys: ks.keys.iter().map(|(k, e)| (k.clone(), *e)).collect() };
+        let ctx = self.ctx.clone();
+        madsim::task::spawn(async move {
+            let _ = ctx.call(replica, req, Duration::from_secs(1)).await;
+        });
+    }
+
+    fn apply_full_sync(&self, req: FullSync) {
+        let mut ks = self.state.lock().expect("keyspace poisoned");
+        if ks.role != ServerRole::Replica || req.seq <= ks.repl_seq {
+            return;
+        }
+        ks.repl_seq = req.seq;
+        let now = self.ctx.clock().monotonic();
+        ks.keys = req.keys.into_iter().map(|(k, e)| (k, Entry { last_access: now, ..e })).collect();
+        let detail = format!("full sync from the master: {} keys", ks.keys.len());
+        self.ctx.record(EventKind::Note { detail });
+    }
+
     fn apply_replicated(&self, req: Replicate) {
         let mut ks = self.state.lock().expect("keyspace poisoned");
         // Changes arrive out of order on a reordering network; an older one is dropped.
@@ -519,9 +550,20 @@ pub fn serve(
             let s = server.clone();
             ctx.serve(move |req: BecomeMaster| {
                 let mut ks = s.state.lock().expect("keyspace poisoned");
+                let was_master = matches!(ks.role, ServerRole::Master { .. });
                 ks.role = ServerRole::Master { replica: req.replica };
-                ks.repl_seq = 0;
-                s.ctx.record(EventKind::Note { detail: "promoted to master".into() });
+                if !was_master {
+                    ks.repl_seq = 0;
+                    s.ctx.record(EventKind::Note { detail: "promoted to master".into() });
+                }
+                if let Some(replica) = req.replica {
+                    s.full_sync(&mut ks, replica);
+                }
+                std::future::ready(())
+            });
+            let s = server.clone();
+            ctx.serve(move |req: FullSync| {
+                s.apply_full_sync(req);
                 std::future::ready(())
             });
             let s = server.clone();
@@ -537,79 +579,6 @@ pub fn serve(
             ctx.on_signal("memory-pressure", move |on| s.set_pressure(on));
             std::future::pending::<()>().await
         })
-    }
-}
-
-/// Sentinel settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SentinelConfig {
-    pub ping_every: Duration,
-    pub down_after: Duration,
-}
-
-/// The main task of a sentinel watching `master` with `replica`.
-pub fn sentinel(
-    config: SentinelConfig,
-    master: NodeId,
-    replica: NodeId,
-) -> impl Fn(NodeCtx) -> std::pin::Pin<Box<dyn Future<Output = ()>>> + Send + Sync + 'static {
-    move |ctx: NodeCtx| {
-        Box::pin(async move {
-            let current = Arc::new(Mutex::new((master, replica)));
-            let c = current.clone();
-            ctx.serve(move |_: GetMaster| std::future::ready(c.lock().expect("sentinel poisoned").0));
-            let timeout = config.ping_every / 2;
-            let mut last_ok = ctx.clock().monotonic();
-            // The old master, once failed over, until it is made a replica.
-            let mut to_demote: Option<NodeId> = None;
-            loop {
-                ctx.sleep(config.ping_every).await;
-                let (master, replica) = *current.lock().expect("sentinel poisoned");
-                if let Ok(true) = ctx.call(master, Ping, timeout).await {
-                    last_ok = ctx.clock().monotonic();
-                } else if ctx.clock().monotonic() - last_ok >= config.down_after
-                    && ctx.call(replica, BecomeMaster { replica: None }, timeout).await.is_ok()
-                {
-                    {
-                        *current.lock().expect("sentinel poisoned") = (replica, master);
-                        ctx.world().set_primary(replica);
-                        let detail = format!(
-                            "sentinel: {} is down, failing over to {}",
-                            ctx.world().node_name(master),
-                            ctx.world().node_name(replica)
-                        );
-                        ctx.record(EventKind::Note { detail });
-                        to_demote = Some(master);
-                        last_ok = ctx.clock().monotonic();
-                    }
-                }
-                if let Some(old) = to_demote {
-                    if ctx.call(old, Ping, timeout).await.is_ok() && ctx.call(old, BecomeReplica, timeout).await.is_ok()
-                    {
-                        let new_master = current.lock().expect("sentinel poisoned").0;
-                        let _ = ctx.call(new_master, BecomeMaster { replica: Some(old) }, timeout).await;
-                        to_demote = None;
-                    }
-                }
-            }
-        })
-    }
-}
-
-/// A client's view of which node is the master, refreshed from the sentinel
-/// (when there is one) after a timeout or a READONLY reply.
-pub struct MasterAddress {
-    pub master: NodeId,
-    pub sentinel: Option<NodeId>,
-}
-
-impl MasterAddress {
-    pub async fn refresh(&mut self, ctx: &NodeCtx, timeout: Duration) {
-        if let Some(sentinel) = self.sentinel {
-            if let Ok(master) = ctx.call(sentinel, GetMaster, timeout).await {
-                self.master = master;
-            }
-        }
     }
 }
 

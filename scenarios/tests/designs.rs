@@ -237,6 +237,48 @@ fn cache_failover_loses_a_lock_the_replica_had_not_received() {
     }
 }
 
+/// Sentinels `down` crash at 2 s and stay down; the master crashes at 5 s
+/// and stays down.
+fn sentinels_then_master_crash(down: &[&str]) -> FaultPlan {
+    let crash = |target| Fault::Crash { target, restart_after: None, durable: true };
+    let mut faults: Vec<TimedFault> = down.iter().map(|n| at(2_000, crash(Target::Node(n.to_string())))).collect();
+    faults.push(at(5_000, crash(Target::Primary)));
+    plan(faults)
+}
+
+#[test]
+fn a_sentinel_without_quorum_or_majority_cannot_fail_over() {
+    // Redis docs, Sentinel: `quorum` sentinels must agree the master is down
+    // (ODOWN), and the failover needs the votes of a majority of all
+    // sentinels. Three sentinels, one or two of them down, then the master.
+    let failovers = |params: &[&str], down: &[&str]| -> Vec<usize> {
+        let mut all = vec!["replica=true"];
+        all.extend_from_slice(params);
+        let e = experiment("cache", "none", &all);
+        (0..6).map(|s| notes(&e.run_with(s, sentinels_then_master_crash(down)).unwrap(), "failing over")).collect()
+    };
+    let one_down = ["sentinel-3"];
+    assert_eq!(failovers(&["quorum=2"], &one_down), vec![1; 6], "two of three agree and vote: one failover");
+    assert_eq!(failovers(&["quorum=3"], &one_down), vec![0; 6], "quorum 3 with a sentinel down never agrees");
+    let two_down = ["sentinel-2", "sentinel-3"];
+    assert_eq!(failovers(&["quorum=1"], &two_down), vec![0; 6], "one sentinel of three is no majority");
+    assert_eq!(failovers(&["sentinels=1", "quorum=1"], &[]), vec![1; 6], "a lone sentinel is its own majority");
+}
+
+#[test]
+fn a_master_that_returns_after_a_failover_becomes_a_replica_by_full_sync() {
+    // Redis docs, Sentinel: a returning old master is reconfigured as a
+    // replica of the new one, which resynchronizes it (a full sync). The old
+    // master restarts at 25 s; conversion waits 8 s of it claiming master.
+    let e = experiment("cache", "none", &["replica=true", "ttl_ms=15000"]);
+    for seed in 0..4 {
+        let run = e.run_with(seed, failover_while_held()).unwrap();
+        assert_eq!(notes(&run, "failing over"), 1, "seed {seed}");
+        assert_eq!(notes(&run, "converted cache-0 to a replica of cache-1"), 1, "seed {seed}");
+        assert_eq!(notes(&run, "full sync from the master"), 1, "seed {seed}");
+    }
+}
+
 #[test]
 fn redlock_with_one_master_isolated_stays_safe_and_available() {
     // The article: the algorithm tolerates a minority of failed masters.
