@@ -238,12 +238,42 @@ impl Rpc for FullSync {
     const NAME: &'static str = "redis.full-sync";
 }
 
+/// Sentinel -> server: `PING` (and `INFO`'s role).
 #[derive(Debug)]
 pub(crate) struct Ping;
 
+/// The reply to [`Ping`]: whether the server is a master, and the newest
+/// sentinel configuration published on its `__sentinel__:hello` channel
+/// (sentinels subscribe to every instance's, so they learn a configuration
+/// through the instances even when cut off from each other).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pong {
+    pub(crate) master: bool,
+    pub(crate) hello: Option<Announced>,
+}
+
 impl Rpc for Ping {
-    type Reply = bool; // true when the server is a master
+    type Reply = Pong;
     const NAME: &'static str = "redis.ping";
+}
+
+/// A sentinel configuration: which node is master and which its replica,
+/// as of `config_epoch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Announced {
+    pub(crate) config_epoch: u64,
+    pub(crate) master: NodeId,
+    pub(crate) replica: NodeId,
+}
+
+/// Sentinel -> server: `PUBLISH __sentinel__:hello`. The server keeps the
+/// newest (pub/sub keeps nothing across a restart, and neither does this).
+#[derive(Debug)]
+pub(crate) struct Publish(pub(crate) Announced);
+
+impl Rpc for Publish {
+    type Reply = ();
+    const NAME: &'static str = "redis.publish-hello";
 }
 
 /// Sentinel -> server: become a master (with this replica, if any, which
@@ -305,6 +335,8 @@ struct Server {
     ctx: NodeCtx,
     config: RedisConfig,
     state: Arc<Mutex<Keyspace>>,
+    /// The newest sentinel hello published here.
+    hello: Mutex<Option<Announced>>,
 }
 
 impl Server {
@@ -531,7 +563,7 @@ pub fn serve(
                     ks.refuse_until = Some(ctx.clock().monotonic() + config.restart_delay);
                 }
             }
-            let server = Arc::new(Server { ctx: ctx.clone(), config, state });
+            let server = Arc::new(Server { ctx: ctx.clone(), config, state, hello: Mutex::new(None) });
             let s = server.clone();
             ctx.serve(move |req: SetNxPx| std::future::ready(s.set_nx(req)));
             let s = server.clone();
@@ -545,7 +577,16 @@ pub fn serve(
             });
             let s = server.clone();
             ctx.serve(move |_: Ping| {
-                std::future::ready(matches!(s.state.lock().expect("keyspace poisoned").role, ServerRole::Master { .. }))
+                let master = matches!(s.state.lock().expect("keyspace poisoned").role, ServerRole::Master { .. });
+                std::future::ready(Pong { master, hello: *s.hello.lock().expect("hello poisoned") })
+            });
+            let s = server.clone();
+            ctx.serve(move |Publish(announced): Publish| {
+                let mut hello = s.hello.lock().expect("hello poisoned");
+                if hello.is_none_or(|h| h.config_epoch < announced.config_epoch) {
+                    *hello = Some(announced);
+                }
+                std::future::ready(())
             });
             let s = server.clone();
             ctx.serve(move |req: BecomeMaster| {

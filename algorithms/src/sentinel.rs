@@ -9,12 +9,15 @@
 //! - **ODOWN**: a sentinel with the master SDOWN asks the others
 //!   (`SENTINEL is-master-down-by-addr`); the master is objectively down once
 //!   at least `quorum` sentinels, itself included, say so.
-//! - **Election**: after ODOWN and a random delay under a second (Redis's
-//!   `SENTINEL_MAX_DESYNC`; it gives up if another sentinel asked for votes
-//!   meanwhile), the sentinel bumps its current epoch, votes for
-//!   itself and asks the others for their vote in that epoch. A sentinel
-//!   votes for the first candidate that asks in an epoch newer than any it
-//!   voted in, whether or not it sees the master down. The candidate needs
+//! - **Election**: after ODOWN and a random delay under a second (standing
+//!   for Redis's randomised timer, which keeps sentinels from standing at
+//!   once; it gives up if another sentinel asked for votes meanwhile), the sentinel bumps its current epoch, votes for
+//!   itself and asks the others for their vote in that epoch, again every
+//!   second for up to 10 s (`sentinel_election_timeout`). A sentinel votes
+//!   for the first candidate that asks in an epoch no older than its own
+//!   and newer than any it voted in, for a master it knows, whether or not
+//!   it sees the master down; a repeated request gets the same answer. The
+//!   candidate needs
 //!   the votes of a majority of all sentinels, and at least `quorum`. Win or
 //!   lose, it does not try again for that master for twice
 //!   `failover_timeout` (`failover-timeout`, 180 s by default), and a
@@ -23,9 +26,12 @@
 //! - **Failover**: the leader promotes the replica (`REPLICAOF NO ONE`),
 //!   if the replica answers it (else the failover is aborted, as Redis
 //!   aborts with no good replica), and
-//!   takes the new configuration under its epoch; every sentinel sends its
-//!   configuration to the others (the hello messages, here every loop
-//!   instead of every 2 s over pub/sub) and takes any with a newer epoch.
+//!   takes the new configuration under its epoch; every sentinel publishes
+//!   its configuration and current epoch on the master's and the replica's
+//!   hello channel and sends them to the other sentinels (every loop
+//!   instead of every 2 s), and takes any configuration with a newer epoch,
+//!   from a sentinel or from an instance's channel (so a sentinel cut off
+//!   from the others still learns it through the instances).
 //! - **Conversion**: a node the configuration says is the replica but that
 //!   answers as a master (the old master coming back) is made a replica of
 //!   the master (which then sends it its keys, a full sync) once it has
@@ -37,9 +43,11 @@
 //! Simplified: one master with one replica; a sentinel's calls to the master
 //! and to the other sentinels are sequential within its loop (Redis sends
 //! them asynchronously), each timing out after half a ping period; replica
-//! selection is trivial; sentinels talk to each other directly rather than
-//! through the instances' `__sentinel__:hello` channel; the TILT mode and
-//! the failover state machine's timeouts are not modelled.
+//! selection is trivial (no `master_link_down_time` limit); a leader waits
+//! only a few pings for a promotion whose reply was lost (Redis waits up to
+//! `failover-timeout`); the conversion of a returning master is checked
+//! every ping, where Redis reads `INFO` every 10 s (its window is a little
+//! longer); the TILT mode is not modelled.
 //!
 //! Clients ([`MasterAddress`]) ask the sentinels in order and take the
 //! first answer (`SENTINEL get-master-addr-by-name`), as Redis's client
@@ -55,7 +63,7 @@ use sim::net::Rpc;
 use sim::rng::SimRng;
 use sim::world::NodeCtx;
 
-use crate::redis::{BecomeMaster, BecomeReplica, Ping};
+use crate::redis::{Announced, BecomeMaster, BecomeReplica, Ping, Pong, Publish};
 
 /// Sentinel settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +78,8 @@ pub struct SentinelConfig {
 /// How long a replica answering as a master must keep doing so before it is
 /// converted back (`SENTINEL_PUBLISH_PERIOD` x 4).
 const CONVERT_AFTER: Duration = Duration::from_secs(8);
+/// How long a candidate keeps asking for votes (`sentinel_election_timeout`).
+const ELECTION_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many pings a leader waits for a replica whose promotion reply was lost.
 const PROMOTION_PINGS: usize = 3;
 /// The random delay before a sentinel starts an election (`SENTINEL_MAX_DESYNC`).
@@ -106,10 +116,12 @@ impl Rpc for IsMasterDown {
     const NAME: &'static str = "sentinel.is-master-down";
 }
 
-/// Sentinel -> sentinel: the configuration it has (a hello message).
+/// Sentinel -> sentinel: the configuration it has and its current epoch
+/// (a hello message).
 #[derive(Debug)]
 struct Hello {
     view: View,
+    current_epoch: u64,
 }
 
 impl Rpc for Hello {
@@ -118,12 +130,7 @@ impl Rpc for Hello {
 }
 
 /// Which node is master and which its replica, as of `config_epoch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct View {
-    config_epoch: u64,
-    master: NodeId,
-    replica: NodeId,
-}
+type View = Announced;
 
 /// What a sentinel keeps in `sentinel.conf` (survives a crash).
 #[derive(Debug)]
@@ -217,10 +224,14 @@ impl Sentinel {
             let now = ctx.clock().monotonic();
             let mut w = watch.lock().expect("sentinel poisoned");
             let mut p = saved.lock().expect("sentinel poisoned");
-            let down = req.master == p.view.master && Sentinel::master_sdown(&w, now, &config);
+            let ours = req.master == p.view.master;
+            let down = ours && Sentinel::master_sdown(&w, now, &config);
             if let Some(candidate) = req.candidate {
+                // sentinelVoteLeader: only for a master we know, in an epoch
+                // no older than ours, once per epoch.
+                let fresh = req.epoch >= p.current_epoch;
                 p.current_epoch = p.current_epoch.max(req.epoch);
-                if p.vote.is_none_or(|(_, epoch)| epoch < req.epoch) {
+                if ours && fresh && p.vote.is_none_or(|(_, epoch)| epoch < req.epoch) {
                     p.vote = Some((candidate, req.epoch));
                     if candidate != me {
                         hold.hold_off(&mut w);
@@ -233,24 +244,38 @@ impl Sentinel {
         let adopt = self.clone_handles();
         self.ctx.serve(move |req: Hello| {
             adopt.adopt(req.view);
+            let mut p = adopt.saved.lock().expect("sentinel poisoned");
+            p.current_epoch = p.current_epoch.max(req.current_epoch);
             std::future::ready(())
         });
     }
 
-    /// Take `view` if it is newer than ours. As `sentinelResetMaster` does
-    /// on a new configuration, the failover hold-off and the conversion
-    /// timer start afresh.
+    /// Take `view` if it is newer than ours. When it names another master,
+    /// the failover hold-off and the conversion timer start afresh, as
+    /// `sentinelResetMasterAndChangeAddress` does.
     fn adopt(&self, view: View) {
         let mut w = self.watch.lock().expect("sentinel poisoned");
         let mut p = self.saved.lock().expect("sentinel poisoned");
         if view.config_epoch <= p.view.config_epoch {
             return;
         }
+        let moved = view.master != p.view.master;
         p.view = view;
         p.current_epoch = p.current_epoch.max(view.config_epoch);
-        let now = self.ctx.clock().monotonic();
-        *w = Watch { last_ok: now, no_attempt_before: now, replica_claims_master_since: None };
-        self.ctx.world().set_primary(view.master);
+        if moved {
+            let now = self.ctx.clock().monotonic();
+            *w = Watch { last_ok: now, no_attempt_before: now, replica_claims_master_since: None };
+            self.ctx.world().set_primary(view.master);
+        }
+    }
+
+    /// Ping `node`, taking a newer configuration its hello channel holds.
+    async fn ping(&self, node: NodeId) -> Option<bool> {
+        let Pong { master, hello } = self.ctx.call(node, Ping, self.timeout()).await.ok()?;
+        if let Some(view) = hello {
+            self.adopt(view);
+        }
+        Some(master)
     }
 
     fn clone_handles(&self) -> Sentinel {
@@ -269,15 +294,21 @@ impl Sentinel {
     async fn watch_loop(&self) {
         loop {
             self.ctx.sleep(self.config.ping_every).await;
-            let view = self.view();
-            let master_ok = matches!(self.ctx.call(view.master, Ping, self.timeout()).await, Ok(true));
+            let before = self.view();
+            let master_ok = self.ping(before.master).await == Some(true);
             let now = self.ctx.clock().monotonic();
-            if master_ok {
+            let view = self.view();
+            if master_ok && view.master == before.master {
                 self.watch.lock().expect("sentinel poisoned").last_ok = now;
             }
-            for &other in &self.others {
-                let _ = self.ctx.call(other, Hello { view }, self.timeout()).await;
+            let current_epoch = self.saved.lock().expect("sentinel poisoned").current_epoch;
+            for node in [view.master, view.replica] {
+                let _ = self.ctx.call(node, Publish(view), self.timeout()).await;
             }
+            for &other in &self.others {
+                let _ = self.ctx.call(other, Hello { view, current_epoch }, self.timeout()).await;
+            }
+            let master_ok = master_ok && view.master == before.master;
             if master_ok {
                 self.convert_a_replica_claiming_master(view).await;
             } else if Sentinel::master_sdown(&self.watch.lock().expect("sentinel poisoned"), now, &self.config) {
@@ -289,7 +320,7 @@ impl Sentinel {
     /// The old master back as a master: once it has claimed so for
     /// [`CONVERT_AFTER`], make it the master's replica.
     async fn convert_a_replica_claiming_master(&self, view: View) {
-        let claims = matches!(self.ctx.call(view.replica, Ping, self.timeout()).await, Ok(true));
+        let claims = self.ping(view.replica).await == Some(true);
         let now = self.ctx.clock().monotonic();
         let since = {
             let mut w = self.watch.lock().expect("sentinel poisoned");
@@ -321,7 +352,7 @@ impl Sentinel {
     /// that reply is lost, a few pings for the replica to report itself a
     /// master (`WAIT_PROMOTION`); `false` aborts the failover.
     async fn promote(&self, replica: NodeId) -> bool {
-        if self.ctx.call(replica, Ping, self.timeout()).await.is_err() {
+        if self.ping(replica).await.is_none() {
             return false;
         }
         if self.ctx.call(replica, BecomeMaster { replica: None }, self.timeout()).await.is_ok() {
@@ -329,7 +360,7 @@ impl Sentinel {
         }
         for _ in 0..PROMOTION_PINGS {
             self.ctx.sleep(self.config.ping_every).await;
-            if let Ok(true) = self.ctx.call(replica, Ping, self.timeout()).await {
+            if self.ping(replica).await == Some(true) {
                 return true;
             }
         }
@@ -369,16 +400,36 @@ impl Sentinel {
             p.vote = Some((self.me, p.current_epoch));
             p.current_epoch
         };
-        let mut votes = 1;
-        for &other in &self.others {
-            let ask = IsMasterDown { master: view.master, epoch, candidate: Some(self.me) };
-            if let Ok(reply) = self.ctx.call(other, ask, self.timeout()).await {
-                votes += usize::from(reply.vote == Some((self.me, epoch)));
+        // Ask again every second until the election times out
+        // (sentinelFailoverWaitStart): a voter answers a repeated request
+        // with the vote it already gave.
+        let mut voters: Vec<NodeId> = Vec::new();
+        let give_up = self.ctx.clock().monotonic() + ELECTION_TIMEOUT.min(self.config.failover_timeout);
+        loop {
+            for &other in &self.others {
+                if voters.contains(&other) {
+                    continue;
+                }
+                let ask = IsMasterDown { master: view.master, epoch, candidate: Some(self.me) };
+                if let Ok(reply) = self.ctx.call(other, ask, self.timeout()).await {
+                    if reply.vote == Some((self.me, epoch)) {
+                        voters.push(other);
+                    }
+                }
             }
+            if 1 + voters.len() >= self.majority.max(self.config.quorum) {
+                break;
+            }
+            let overtaken = {
+                let p = self.saved.lock().expect("sentinel poisoned");
+                p.view != view || p.current_epoch > epoch
+            };
+            if overtaken || self.ctx.clock().monotonic() >= give_up {
+                return;
+            }
+            self.ctx.sleep(self.config.ping_every).await;
         }
-        if votes < self.majority.max(self.config.quorum) {
-            return;
-        }
+        let votes = 1 + voters.len();
         if !self.promote(view.replica).await {
             return;
         }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use scenarios::experiment::{Experiment, ExperimentSpec, SeedRun};
-use sim::fault::{Fault, FaultPlan, Peers, Target, TimedFault, Trigger};
+use sim::fault::{Fault, FaultPlan, Peers, Shape, Target, TimedFault, Trigger};
 use sim::history::{EventKind, Op, Outcome};
 use sim::runner::run_seeds;
 use sim::time::SimTime;
@@ -276,6 +276,38 @@ fn a_master_that_returns_after_a_failover_becomes_a_replica_by_full_sync() {
         assert_eq!(notes(&run, "failing over"), 1, "seed {seed}");
         assert_eq!(notes(&run, "converted cache-0 to a replica of cache-1"), 1, "seed {seed}");
         assert_eq!(notes(&run, "full sync from the master"), 1, "seed {seed}");
+    }
+}
+
+#[test]
+fn a_sentinel_cut_off_from_the_others_learns_the_failover_from_the_instances() {
+    // Redis docs, Sentinel: sentinels publish their configuration on every
+    // instance's hello channel. sentinel-3 is cut off from the other two
+    // sentinels (not from the Redis nodes) while they fail the crashed
+    // master over; when the old master restarts, sentinel-3 must take the
+    // new configuration from it instead of "converting" the new master back.
+    let node = |n: &str| Target::Node(n.into());
+    let faults = plan(vec![
+        at(
+            2_000,
+            Fault::Partition {
+                shape: Shape::Groups { a: vec![node("sentinel-3")], b: vec![node("sentinel-1"), node("sentinel-2")] },
+                one_way: false,
+                duration: Duration::from_secs(37),
+            },
+        ),
+        at(
+            5_000,
+            Fault::Crash { target: Target::Primary, restart_after: Some(Duration::from_secs(15)), durable: true },
+        ),
+    ]);
+    let e = experiment("cache", "none", &["replica=true"]);
+    for seed in 0..4 {
+        let run = e.run_with(seed, faults.clone()).unwrap();
+        assert_eq!(notes(&run, "failing over"), 1, "seed {seed}");
+        assert_eq!(notes(&run, "converted cache-1"), 0, "seed {seed}: a stale sentinel undid the failover");
+        // Each up-to-date sentinel may send the old master its REPLICAOF.
+        assert!(notes(&run, "converted cache-0 to a replica of cache-1") >= 1, "seed {seed}");
     }
 }
 
