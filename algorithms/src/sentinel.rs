@@ -217,29 +217,8 @@ impl Sentinel {
         let saved = self.saved.clone();
         self.ctx.serve(move |_: GetMaster| std::future::ready(saved.lock().expect("sentinel poisoned").view.master));
 
-        let (saved, watch, ctx, config, me) =
-            (self.saved.clone(), self.watch.clone(), self.ctx.clone(), self.config, self.me);
-        let hold = self.clone_handles();
-        self.ctx.serve(move |req: IsMasterDown| {
-            let now = ctx.clock().monotonic();
-            let mut w = watch.lock().expect("sentinel poisoned");
-            let mut p = saved.lock().expect("sentinel poisoned");
-            let ours = req.master == p.view.master;
-            let down = ours && Sentinel::master_sdown(&w, now, &config);
-            if let Some(candidate) = req.candidate {
-                // sentinelVoteLeader: only for a master we know, in an epoch
-                // no older than ours, once per epoch.
-                let fresh = req.epoch >= p.current_epoch;
-                p.current_epoch = p.current_epoch.max(req.epoch);
-                if ours && fresh && p.vote.is_none_or(|(_, epoch)| epoch < req.epoch) {
-                    p.vote = Some((candidate, req.epoch));
-                    if candidate != me {
-                        hold.hold_off(&mut w);
-                    }
-                }
-            }
-            std::future::ready(DownReply { down, vote: p.vote })
-        });
+        let voter = self.clone_handles();
+        self.ctx.serve(move |req: IsMasterDown| std::future::ready(voter.answer(req)));
 
         let adopt = self.clone_handles();
         self.ctx.serve(move |req: Hello| {
@@ -248,6 +227,28 @@ impl Sentinel {
             p.current_epoch = p.current_epoch.max(req.current_epoch);
             std::future::ready(())
         });
+    }
+
+    /// `is-master-down-by-addr`: whether we see `req.master` down and,
+    /// asked for a vote, whom we voted for (sentinelVoteLeader: only for a
+    /// master we know, in an epoch no older than ours, once per epoch).
+    fn answer(&self, req: IsMasterDown) -> DownReply {
+        let now = self.ctx.clock().monotonic();
+        let mut w = self.watch.lock().expect("sentinel poisoned");
+        let mut p = self.saved.lock().expect("sentinel poisoned");
+        let ours = req.master == p.view.master;
+        let down = ours && Sentinel::master_sdown(&w, now, &self.config);
+        if let Some(candidate) = req.candidate {
+            let fresh = req.epoch >= p.current_epoch;
+            p.current_epoch = p.current_epoch.max(req.epoch);
+            if ours && fresh && p.vote.is_none_or(|(_, epoch)| epoch < req.epoch) {
+                p.vote = Some((candidate, req.epoch));
+                if candidate != self.me {
+                    self.hold_off(&mut w);
+                }
+            }
+        }
+        DownReply { down, vote: p.vote }
     }
 
     /// Take `view` if it is newer than ours. When it names another master,

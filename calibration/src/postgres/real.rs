@@ -51,12 +51,9 @@ impl Drop for Connection {
     }
 }
 
+/// A connection in the suite's schema.
 async fn connect(params: &str) -> Result<Connection, String> {
-    let (client, connection) = tokio_postgres::connect(params, NoTls).await.map_err(|e| format!("{params}: {e}"))?;
-    let driver = tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    let conn = Connection { client, driver };
+    let conn = connect_plain(params).await?;
     conn.client.batch_execute(&format!("SET search_path TO {SCHEMA}")).await.map_err(|e| e.to_string())?;
     Ok(conn)
 }
