@@ -3,21 +3,33 @@
 //! write.
 //!
 //! References: Burrows, "The Chubby lock service" (leases, sequencers,
-//! lock-delay) and Kleppmann, "How to do distributed locking" (fencing tokens
-//! that increase with every grant; the resource rejects a lower one).
+//! lock-delay, §2.9's master epoch) and Kleppmann, "How to do distributed
+//! locking" (fencing tokens that increase with every grant; the resource
+//! rejects a lower one).
 //!
-//! Server model: one lease server. The token counter is durable and bumped
-//! before every grant, so a token is never reused, even across a crash. A
-//! server that comes back without its disk cannot know which tokens it
-//! granted, so it grants nothing more (it needs an operator to restore its
-//! counter; Chubby avoids this by keeping the counter in a replicated
-//! database): the design then loses availability, never safety. The
-//! lease table lives in memory; a restarted server grants nothing for one
-//! lease duration, so a lease it granted before the crash has run out (as a
-//! new Chubby master waits out the old master's leases). Lease expiry is
-//! judged on the server's monotonic clock. With `lock_delay_ms`, a lease
-//! that expired without a release (its holder vanished) blocks new grants for
-//! that long (Chubby's lock-delay, one minute there; off by default here).
+//! Server model: one lease server (Chubby's master) and a replicated store
+//! (`crate::coord`, a raft ensemble of `store_replicas`; Chubby's cell keeps
+//! its database on Paxos replicas). Each incarnation of the server first
+//! takes a new epoch from the store, as a new Chubby master picks a new epoch
+//! number: a sequential create, whose zxid is the epoch. Tokens are the epoch
+//! in the high 32 bits and a per-incarnation counter in the low ones (the
+//! layout of ZooKeeper's zxid), so a token is never reused, even by a server
+//! that lost its disk: it keeps nothing on disk. Until it has its epoch it
+//! grants nothing. The lease table lives in memory; a restarted server grants
+//! nothing for one lease duration, so a lease it granted before the crash has
+//! run out (as a new Chubby master waits out the old master's leases). Lease
+//! expiry is judged on the server's monotonic clock. With `lock_delay_ms`, a
+//! lease that expired without a release (its holder vanished) blocks new
+//! grants for that long (Chubby's lock-delay, one minute there; off by
+//! default here).
+//!
+//! Simplified: Chubby writes every lock's state to its database and fails
+//! its master over to another replica; here only the epoch is written (once
+//! per incarnation, so a grant costs no consensus round and the message
+//! counts understate Chubby's), and the one server is down until it
+//! restarts. The store matters only when the server starts: its liveness
+//! then is the ensemble's (a majority must be up, as for
+//! `ephemeral-sequential`).
 //!
 //! Client model: the holder renews every third of the lease. It considers the
 //! lease valid until `sent + lease - drift allowance`, measured on its own
@@ -43,6 +55,10 @@ use sim::net::Rpc;
 use sim::rng::SimRng;
 use sim::world::{NodeCtx, World};
 
+use crate::coord::client::{CoordSession, Failure, SessionConfig};
+use crate::coord::proto::{Op as StoreOp, Reply as StoreReply};
+use crate::coord::tree::TreeError;
+use crate::coord::{self, CoordConfig};
 use crate::lock::{AcquireMode, Acquired, Client, Connector, Deployment, Design, LockClient, LockFuture, Released};
 use crate::params::{ParamReader, ParamSpec, MAX_MS};
 use crate::retry::{self, Attempt, Retrier, RetryPolicy};
@@ -55,6 +71,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::flag("fencing", true, "send the token with writes so the resource can reject stale ones"),
     ParamSpec::millis("lock_delay_ms", 0, 0, MAX_MS, "after a lease expires unreleased, grant nothing this long"),
     ParamSpec::millis("op_timeout_ms", 100, 1, MAX_MS, "client-side timeout of one request"),
+    coord::replicas_param("store_replicas"),
     retry::delay(100),
     retry::jitter(100),
 ];
@@ -67,6 +84,8 @@ pub struct LeaseConfig {
     pub lock_delay: Duration,
     pub op_timeout: Duration,
     pub retry: RetryPolicy,
+    /// The replicated store the server takes its epochs from.
+    pub store: CoordConfig,
 }
 
 impl LeaseConfig {
@@ -99,6 +118,11 @@ impl Design for LeaseDesign {
             lock_delay: p.millis("lock_delay_ms")?,
             op_timeout: p.millis("op_timeout_ms")?,
             retry: RetryPolicy::read(p, None)?,
+            store: CoordConfig::standard(coord::check_replicas(
+                self.name(),
+                "store_replicas",
+                p.count("store_replicas")?,
+            )?),
         }))
     }
 }
@@ -106,7 +130,9 @@ impl Design for LeaseDesign {
 impl Deployment for LeaseConfig {
     fn deploy(&self, world: &World) -> Arc<dyn Connector> {
         let config = *self;
-        let server = world.add_node("lease", Role::Server, ClockSettings::default(), move |ctx| serve(ctx, config));
+        let store = coord::deploy(world, config.store);
+        let server = world
+            .add_node("lease", Role::Server, ClockSettings::default(), move |ctx| serve(ctx, config, store.clone()));
         world.set_primary(server);
         Arc::new(LeaseConnector { server, config })
     }
@@ -177,40 +203,47 @@ impl LeaseTable {
     }
 }
 
-/// The durable token counter.
-#[derive(Debug, Default)]
+/// This incarnation's tokens: its epoch in the high 32 bits, a counter in the low.
+#[derive(Debug)]
 struct Tokens {
-    last: u64,
+    epoch: u64,
+    last: u32,
 }
 
-async fn serve(ctx: NodeCtx, config: LeaseConfig) {
-    let tokens = ctx.durable(|| Mutex::new(Tokens::default()));
-    if ctx.disk_lost() {
-        ctx.record(EventKind::Note {
-            detail: "lease server lost its disk: it grants nothing more rather than reuse a token".into(),
-        });
-        return std::future::pending().await;
+impl Tokens {
+    fn next(&mut self) -> u64 {
+        // 4 billion grants in one incarnation would wrap into the next epoch's tokens.
+        self.last = self.last.checked_add(1).expect("a lease server's token counter overflowed");
+        self.epoch << 32 | u64::from(self.last)
     }
+}
+
+/// Where epochs are taken: a sequential create's zxid is the epoch.
+const EPOCHS: &str = "/lease-epochs";
+
+async fn serve(ctx: NodeCtx, config: LeaseConfig, store: Arc<[NodeId]>) {
     let now = ctx.clock().monotonic();
     // After a restart, leases granted before it may still be in use: wait them out.
     let blocked_until = if ctx.incarnation() > 0 { now + config.lease } else { now };
     let table =
         Arc::new(Mutex::new(LeaseTable { current: BTreeMap::new(), delayed_until: BTreeMap::new(), blocked_until }));
+    // `None` until the store has given this incarnation its epoch: no grant before.
+    let tokens: Arc<Mutex<Option<Tokens>>> = Arc::default();
 
-    let (t, c) = (table.clone(), ctx.clone());
+    let (t, c, k) = (table.clone(), ctx.clone(), tokens.clone());
     ctx.serve(move |req: Grant| {
         let now = c.clock().monotonic();
         let mut table = t.lock().expect("lease table poisoned");
         expire(&mut table, &req.lock, now, config.lock_delay, &c);
-        let granted = if table.grantable(&req.lock, now) {
-            let mut tokens = tokens.lock().expect("token counter poisoned");
-            tokens.last += 1;
-            let lease = Lease { owner: req.owner, token: tokens.last, expires: now + config.lease };
-            table.current.insert(req.lock, lease);
-            c.count_server_write();
-            Some(tokens.last)
-        } else {
-            None
+        let mut tokens = k.lock().expect("tokens poisoned");
+        let granted = match tokens.as_mut() {
+            Some(tokens) if table.grantable(&req.lock, now) => {
+                let token = tokens.next();
+                table.current.insert(req.lock, Lease { owner: req.owner, token, expires: now + config.lease });
+                c.count_server_write();
+                Some(token)
+            }
+            _ => None,
         };
         std::future::ready(granted)
     });
@@ -244,7 +277,33 @@ async fn serve(ctx: NodeCtx, config: LeaseConfig) {
         }
         std::future::ready(released)
     });
+    let epoch = new_epoch(&ctx, store).await;
+    ctx.record(EventKind::Note { detail: format!("lease server took epoch {epoch} from the store") });
+    *tokens.lock().expect("tokens poisoned") = Some(Tokens { epoch, last: 0 });
     std::future::pending::<()>().await
+}
+
+/// Take a new epoch from the store, retrying until it answers.
+async fn new_epoch(ctx: &NodeCtx, store: Arc<[NodeId]>) -> u64 {
+    let session_config = SessionConfig::standard();
+    let session = CoordSession::start(ctx, store, session_config);
+    let create = StoreOp::Create { path: format!("{EPOCHS}/epoch-"), ephemeral: false, sequential: true };
+    loop {
+        let reply = match session.ensure().await {
+            Ok(_) => session.request_once(create.clone()).await,
+            Err(e) => Err(e),
+        };
+        match reply {
+            Ok(StoreReply::Created { czxid, .. }) => return czxid,
+            Err(Failure::Tree(TreeError::NoParent)) => {
+                let dir = StoreOp::Create { path: EPOCHS.into(), ephemeral: false, sequential: false };
+                let _ = session.request(dir).await;
+            }
+            Ok(other) => unreachable!("Create replied {other:?}"),
+            // An unknown outcome only burns an epoch: the next one is higher.
+            Err(_) => ctx.sleep(session_config.backoff).await,
+        }
+    }
 }
 
 /// Drop an expired lease; its holder vanished, so lock-delay starts.
@@ -420,6 +479,7 @@ mod tests {
             lock_delay: Duration::ZERO,
             op_timeout: Duration::from_millis(100),
             retry: RetryPolicy { delay: Duration::ZERO, jitter: Duration::ZERO, max_attempts: None },
+            store: CoordConfig::standard(3),
         };
         assert_eq!(config.usable(), Duration::from_millis(9_900));
     }
@@ -431,5 +491,6 @@ mod tests {
         };
         assert_eq!(err("lease_ms", "0"), "lease-fencing: parameter lease_ms=0 must be at least 3");
         assert!(err("drift_bound_ppm", "1000000").contains("must be at most 999999"));
+        assert!(err("store_replicas", "4").starts_with("lease-fencing: parameter store_replicas=4 must be odd"));
     }
 }

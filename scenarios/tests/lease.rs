@@ -2,7 +2,8 @@
 //! paused past its lease overlaps with the next holder; fencing turns its
 //! stale write into a rejected one; a clock slower than the drift bound makes
 //! the holder act on an expired lease, and fencing still keeps the resource
-//! safe; tokens never repeat, even across a lease-server crash.
+//! safe; tokens never repeat, even across a lease-server crash that loses its
+//! disk, and the service needs a majority of its store only to start.
 
 use std::time::Duration;
 
@@ -119,23 +120,72 @@ fn tokens_strictly_increase_even_across_a_lease_server_crash() {
     assert!(next_grant.at.0 >= 22_000_000_000, "granted at {} before the grace period ended", next_grant.at);
 }
 
-#[test]
-fn a_lease_server_that_lost_its_disk_grants_nothing_rather_than_reuse_tokens() {
-    let lose_disk = FaultPlan::new(vec![TimedFault {
+fn crash(node: Target, at_s: u64, durable: bool) -> TimedFault {
+    TimedFault {
         when: None,
-        at: Duration::from_secs(10),
-        fault: Fault::Crash { target: Target::Primary, restart_after: Some(Duration::from_secs(2)), durable: false },
-    }]);
-    let run = experiment(&[]).run_with(7, lose_disk).unwrap();
-    let grants_after = run
+        at: Duration::from_secs(at_s),
+        fault: Fault::Crash { target: node, restart_after: Some(Duration::from_secs(2)), durable },
+    }
+}
+
+fn granted_tokens(run: &SeedRun) -> Vec<(u64, u64)> {
+    run.history
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Complete { op: Op::Acquire, outcome: Outcome::Ok, token: Some(t) } => Some((e.at.0, t)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// After the restart at 12 s and its 10 s grace, the server grants again,
+/// with tokens above every earlier one.
+fn assert_grants_resume_with_higher_tokens(run: &SeedRun) {
+    let tokens = granted_tokens(run);
+    assert!(tokens.windows(2).all(|w| w[0].1 < w[1].1), "a token was reused or went backwards");
+    let after = tokens.iter().filter(|(at, _)| *at > 22_000_000_000).count();
+    assert!(after > 50, "only {after} grants after the restart");
+    assert!(run.verdict.corrupted.is_empty() && run.verdict.overlaps.is_empty());
+}
+
+#[test]
+fn the_lease_service_keeps_granting_after_its_server_loses_its_disk() {
+    // Chubby §2.9: a new master takes a new epoch from the replicated store,
+    // so it needs nothing of its own disk to never reuse a token.
+    let run = experiment(&[]).run_with(7, FaultPlan::new(vec![crash(Target::Primary, 10, false)])).unwrap();
+    assert_grants_resume_with_higher_tokens(&run);
+    let epochs = run
         .history
         .events
         .iter()
-        .filter(|e| e.at.0 > 10_000_000_000)
-        .filter(|e| matches!(e.kind, EventKind::Complete { op: Op::Acquire, outcome: Outcome::Ok, .. }))
+        .filter(|e| matches!(&e.kind, EventKind::Note { detail } if detail.contains("took epoch")))
         .count();
-    assert_eq!(grants_after, 0);
-    assert_eq!(run.metrics.writes_rejected, 0, "no token was reused");
+    assert_eq!(epochs, 2, "each incarnation takes one epoch");
+}
+
+#[test]
+fn the_lease_service_keeps_granting_after_one_store_replica_loses_its_disk() {
+    // The replica stays out of the ensemble; the other two are a majority,
+    // and the restarted server takes its epoch from them.
+    let plan = FaultPlan::new(vec![crash(Target::Node("coord-0".into()), 5, false), crash(Target::Primary, 10, false)]);
+    for seed in 0..3 {
+        assert_grants_resume_with_higher_tokens(&experiment(&[]).run_with(seed, plan.clone()).unwrap());
+    }
+}
+
+#[test]
+fn without_a_majority_of_the_store_a_restarted_lease_server_grants_nothing() {
+    // Two of three replicas lose their disks: no epoch, so no grant (and no
+    // token reused), as ephemeral-sequential cannot lock without a majority.
+    let plan = FaultPlan::new(vec![
+        crash(Target::Node("coord-0".into()), 5, false),
+        crash(Target::Node("coord-1".into()), 5, false),
+        crash(Target::Primary, 10, false),
+    ]);
+    let run = experiment(&[]).run_with(7, plan).unwrap();
+    let after = granted_tokens(&run).iter().filter(|(at, _)| *at > 12_000_000_000).count();
+    assert_eq!(after, 0);
     assert!(run.verdict.corrupted.is_empty());
 }
 

@@ -248,7 +248,9 @@ impl Replica {
             let now = self.ctx.clock().monotonic();
             self.heard = self.tree.sessions().map(|(id, _)| (id, now)).collect();
             self.expiring.clear();
-            self.ctx.world().set_primary(self.ctx.id());
+            if self.config.leader_is_primary {
+                self.ctx.world().set_primary(self.ctx.id());
+            }
             self.ctx.world().report_ready();
             let detail = format!("leader elected: {} (term {term})", self.name(self.ctx.id()));
             self.ctx.record(EventKind::Note { detail });
