@@ -17,7 +17,12 @@
 //! that lost its disk: it keeps nothing on disk. Until it has its epoch it
 //! grants nothing. The lease table lives in memory; a restarted server grants
 //! nothing for one lease duration, so a lease it granted before the crash has
-//! run out (as a new Chubby master waits out the old master's leases). Lease
+//! run out (as a new Chubby master waits out the old master's leases). A
+//! grant request from the lease's own holder returns its lease, renewed: an
+//! acquire is idempotent, so a holder whose grant reply was lost (or whose
+//! abandoned request arrived late over TCP) is not locked out by its own
+//! lease until it expires (Spring's `JdbcLockRegistry` re-acquires by client
+//! id the same way; the holder's owner id is fresh per acquisition). Lease
 //! expiry is judged on the server's monotonic clock. With `lock_delay_ms`, a
 //! lease that expired without a release (its holder vanished) blocks new
 //! grants for that long (Chubby's lock-delay, one minute there; off by
@@ -236,14 +241,23 @@ async fn serve(ctx: NodeCtx, config: LeaseConfig, store: Arc<[NodeId]>) {
         let mut table = t.lock().expect("lease table poisoned");
         expire(&mut table, &req.lock, now, config.lock_delay, &c);
         let mut tokens = k.lock().expect("tokens poisoned");
-        let granted = match tokens.as_mut() {
-            Some(tokens) if table.grantable(&req.lock, now) => {
-                let token = tokens.next();
-                table.current.insert(req.lock, Lease { owner: req.owner, token, expires: now + config.lease });
-                c.count_server_write();
-                Some(token)
+        let held_by_asker = table.current.get_mut(&req.lock).filter(|l| l.owner == req.owner);
+        let granted = if let Some(lease) = held_by_asker {
+            // The holder asking again (the reply to its grant was lost, or a
+            // request it gave up on arrived late): the same lease, renewed.
+            lease.expires = now + config.lease;
+            c.count_server_write();
+            Some(lease.token)
+        } else {
+            match tokens.as_mut() {
+                Some(tokens) if table.grantable(&req.lock, now) => {
+                    let token = tokens.next();
+                    table.current.insert(req.lock, Lease { owner: req.owner, token, expires: now + config.lease });
+                    c.count_server_write();
+                    Some(token)
+                }
+                _ => None,
             }
-            _ => None,
         };
         std::future::ready(granted)
     });

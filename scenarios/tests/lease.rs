@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use scenarios::experiment::{Experiment, ExperimentSpec, SeedRun};
 use sim::fault::{Fault, FaultPlan, Target, TimedFault};
-use sim::history::{EventKind, Op, Outcome};
+use sim::history::{EventKind, Op, Outcome, WriteVerdict};
 
 fn experiment(params: &[&str]) -> Experiment {
     Experiment::new(ExperimentSpec {
@@ -213,4 +213,43 @@ fn lock_delay_keeps_the_lock_free_after_a_holder_vanishes() {
     let delayed = first_grant_after(&["lock_delay_ms=5000"]);
     assert!(plain < Duration::from_millis(10_300), "{plain:?}: the lease should free the lock after ~10 s");
     assert!(delayed >= plain + Duration::from_millis(4_900), "{delayed:?} vs {plain:?}");
+}
+
+#[test]
+fn a_holder_whose_grant_reply_was_lost_is_not_locked_out_by_its_own_lease() {
+    // The lease server stalls 300 ms, five times: a grant request the lone
+    // client gave up on (its timeout is 100 ms) is served when the server
+    // resumes, and the reply is lost with the closed connection. The lease
+    // is then held under the owner id the client's acquire loop is still
+    // using; its next poll must get that lease back (Spring re-acquires by
+    // client id), not wait 10 s for it to expire.
+    let e = Experiment::new(ExperimentSpec {
+        algorithm: "lease-fencing".into(),
+        scenario: "none".into(),
+        clients: 1,
+        duration_s: 30,
+        ..ExperimentSpec::default()
+    })
+    .unwrap();
+    let stalls = FaultPlan::new(
+        (0..5)
+            .map(|i| TimedFault {
+                when: None,
+                at: Duration::from_millis(10_000 + 2_017 * i),
+                fault: Fault::Pause { target: Target::Node("lease".into()), duration: Duration::from_millis(300) },
+            })
+            .collect(),
+    );
+    for seed in 0..5 {
+        let run = e.run_with(seed, stalls.clone()).unwrap();
+        let writes: Vec<u64> = run
+            .history
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Write { verdict: WriteVerdict::Accepted, .. }))
+            .map(|e| e.at.0)
+            .collect();
+        let longest = writes.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        assert!(longest < 2_000_000_000, "seed {seed}: {longest} ns without a write");
+    }
 }

@@ -127,4 +127,3 @@ pub fn corrupted(scenario: &str, c: &Cell, seeds: u64) -> Vec<u64> {
 pub fn describe(c: &Cell) -> String {
     format!("{} {:?} -w {} {:?}", c.design, c.params, c.workload, c.workload_params)
 }
-

@@ -21,7 +21,18 @@
 //! may still be served later, in order; the replies on it are dropped (the
 //! socket is gone). A crash resets every connection of the node, both ways.
 //!
-//! Simplified: a connection opens without a handshake; all calls of one node
+//! Connecting: a connection is established once its first segment gets
+//! through (the handshake is folded into it). A caller that closes a
+//! connection that never got that far aborts it: its requests are dropped,
+//! never delivered, as a client library writes a request only after
+//! `connect()` returns, and a socket closed while connecting sends nothing.
+//! So a partition delays only what was written on an established
+//! connection, not the request of every reconnection attempt made during
+//! it (which, delivered after the heal, would be stale requests nobody
+//! waits for).
+//!
+//! Simplified: the handshake is retransmitted on the data's schedule (Linux
+//! retries a SYN after 1 s, not 200 ms); all calls of one node
 //! to one server share the connection (as ZooKeeper's and etcd's clients
 //! multiplex theirs), so a timeout on one drops the replies of the others;
 //! segments are retransmitted one by one (no congestion window, no
@@ -78,6 +89,8 @@ struct Ends {
     server: NodeId,
     /// The caller closed it: requests still drain, replies are dropped.
     closed: bool,
+    /// A segment got through: the handshake completed.
+    established: bool,
 }
 
 /// Every open connection, and its streams' sequence numbers and early
@@ -104,18 +117,20 @@ impl<T> Streams<T> {
         let connection = Connection(self.next);
         self.next += 1;
         self.open.insert((caller, server), connection);
-        self.ends.insert(connection, Ends { caller, server, closed: false });
+        self.ends.insert(connection, Ends { caller, server, closed: false, established: false });
         self.streams.insert((connection, Way::Request), Stream::default());
         self.streams.insert((connection, Way::Reply), Stream::default());
         connection
     }
 
     /// The caller gave up on `server`'s connection (a call timed out): its
-    /// next call opens a new one. Requests already sent still drain.
+    /// next call opens a new one. Requests already sent on an established
+    /// connection still drain; a connection still connecting is aborted.
     pub fn close(&mut self, caller: NodeId, server: NodeId) {
         let Some(connection) = self.open.remove(&(caller, server)) else { return };
-        if let Some(ends) = self.ends.get_mut(&connection) {
-            ends.closed = true;
+        match self.ends.get_mut(&connection) {
+            Some(ends) if ends.established => ends.closed = true,
+            _ => return self.reset(connection),
         }
         self.streams.remove(&(connection, Way::Reply));
         self.forget_if_drained(connection);
@@ -157,6 +172,9 @@ impl<T> Streams<T> {
     pub fn arrive(&mut self, connection: Connection, way: Way, seq: u64, segment: T) -> Vec<T> {
         let Some(stream) = self.streams.get_mut(&(connection, way)) else { return Vec::new() };
         stream.early.insert(seq, segment);
+        if let Some(ends) = self.ends.get_mut(&connection) {
+            ends.established = true;
+        }
         let mut ready = Vec::new();
         while let Some(segment) = stream.early.remove(&stream.delivered) {
             stream.delivered += 1;
@@ -202,12 +220,25 @@ mod tests {
     fn a_closed_connection_drains_its_requests_and_drops_its_replies() {
         let mut s = Streams::default();
         let c = s.connection(A, B);
+        let first = s.push(c, Way::Request).unwrap();
+        assert_eq!(s.arrive(c, Way::Request, first, "first"), vec!["first"], "established");
         let request = s.push(c, Way::Request).unwrap();
         s.close(A, B);
         assert_ne!(s.connection(A, B), c, "the next call opens a new connection");
         assert_eq!(s.push(c, Way::Reply), None, "the caller's socket is gone");
         assert_eq!(s.arrive(c, Way::Request, request, "late"), vec!["late"], "the kernel still sends it");
         assert_eq!(s.len(), 1, "the drained connection is forgotten");
+    }
+
+    #[test]
+    fn closing_a_connection_that_never_got_through_drops_its_requests() {
+        let mut s = Streams::default();
+        let c = s.connection(A, B);
+        let request = s.push(c, Way::Request).unwrap();
+        s.close(A, B);
+        assert!(!s.alive(c, Way::Request), "connect() never returned: nothing was written");
+        assert!(s.arrive(c, Way::Request, request, "never sent").is_empty());
+        assert_eq!(s.len(), 0);
     }
 
     #[test]
