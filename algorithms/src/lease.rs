@@ -16,8 +16,9 @@
 //! layout of ZooKeeper's zxid), so a token is never reused, even by a server
 //! that lost its disk: it keeps nothing on disk. Until it has its epoch it
 //! grants nothing. The lease table lives in memory; a restarted server grants
-//! nothing for one lease duration, so a lease it granted before the crash has
-//! run out (as a new Chubby master waits out the old master's leases). A
+//! nothing for one lease duration (plus `lock_delay_ms`), so a lease it
+//! granted before the crash has run out (as a new Chubby master waits out
+//! the old master's leases) and a vanished holder's lock-delay is kept. A
 //! grant request from the lease's own holder returns its lease, renewed: an
 //! acquire is idempotent, so a holder whose grant reply was lost (or whose
 //! abandoned request arrived late over TCP) is not locked out by its own
@@ -228,8 +229,10 @@ const EPOCHS: &str = "/lease-epochs";
 
 async fn serve(ctx: NodeCtx, config: LeaseConfig, store: Arc<[NodeId]>) {
     let now = ctx.clock().monotonic();
-    // After a restart, leases granted before it may still be in use: wait them out.
-    let blocked_until = if ctx.incarnation() > 0 { now + config.lease } else { now };
+    // After a restart, leases granted before it may still be in use: wait
+    // them out, and the lock-delay a vanished holder's lease would have
+    // earned (the table that knew of it is gone).
+    let blocked_until = if ctx.incarnation() > 0 { now + config.lease + config.lock_delay } else { now };
     let table =
         Arc::new(Mutex::new(LeaseTable { current: BTreeMap::new(), delayed_until: BTreeMap::new(), blocked_until }));
     // `None` until the store has given this incarnation its epoch: no grant before.

@@ -36,14 +36,18 @@
 //!   `restart_delay` (the longest TTL) after a restart.
 //! - **Replication**: a master forwards each change to its replica after
 //!   `replication_lag`, asynchronously (the client's reply does not wait),
-//!   as a call over the connection between them. On the TCP-like transport
+//!   as a call over the connection between them that waits up to
+//!   `repl-timeout` (60 s, [`REPL_TIMEOUT`]). On the TCP-like transport
 //!   (the default) a cut delays changes until the link heals and they arrive
 //!   in order, as Redis's replication stream and backlog make a disconnect
 //!   of seconds invisible (calibration cases
 //!   `a-replica-cut-off-catches-up-when-it-reconnects`,
 //!   `a-replica-detached-for-seconds-catches-up-when-reattached`). Not
-//!   modelled: a change in flight when either node crashes is lost for good
-//!   (Redis would resync, fully if need be), and on the datagram transport a
+//!   modelled: a change in flight when either node crashes, or still
+//!   undelivered when a cut outlasts `repl-timeout` and the orphaned
+//!   connection's retries, is lost for good (Redis would resync, fully if
+//!   need be); changes carry the master's sequence number but not its
+//!   replication id, so a replica tells changes apart only by number; and on the datagram transport a
 //!   lost change is missing (the replica drops a change older than the
 //!   newest it applied). A node made a replica discards its keys and gets
 //!   the master's whole keyspace (a full sync, as an RDB transfer would).
@@ -159,6 +163,12 @@ pub enum RedisError {
 /// The mark a master with a replica makes when it has set a lock key and
 /// the replica does not have it yet (asynchronous replication's window).
 pub const MASTER_ACCEPTED: &str = "master-accepted";
+
+/// Redis's `repl-timeout` default (60 s): how long the master waits on its
+/// replica's link before it gives the replica up. A shorter wait would close
+/// the replication connection during a cut of seconds and lose what it
+/// carried, which Redis's backlog makes invisible.
+pub const REPL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `SET key value NX PX ttl`: `Ok(true)` when set, `Ok(false)` when the key exists.
 #[derive(Debug)]
@@ -474,7 +484,7 @@ impl Server {
         let (ctx, seq, lag) = (self.ctx.clone(), ks.repl_seq, self.config.replication_lag);
         madsim::task::spawn(async move {
             ctx.sleep(lag).await;
-            let _ = ctx.call(replica, Replicate { seq, change }, Duration::from_secs(1)).await;
+            let _ = ctx.call(replica, Replicate { seq, change }, REPL_TIMEOUT).await;
         });
     }
 
@@ -486,7 +496,7 @@ impl Server {
         let req = FullSync { seq: ks.repl_seq, keys: ks.keys.iter().map(|(k, e)| (k.clone(), *e)).collect() };
         let ctx = self.ctx.clone();
         madsim::task::spawn(async move {
-            let _ = ctx.call(replica, req, Duration::from_secs(1)).await;
+            let _ = ctx.call(replica, req, REPL_TIMEOUT).await;
         });
     }
 

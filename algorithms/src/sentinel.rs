@@ -47,7 +47,11 @@
 //! only a few pings for a promotion whose reply was lost (Redis waits up to
 //! `failover-timeout`); the conversion of a returning master is checked
 //! every ping, where Redis reads `INFO` every 10 s (its window is a little
-//! longer); the TILT mode is not modelled.
+//! longer); a master that answers as a replica counts as down after
+//! `down_after` (Redis waits 20 s more, two `INFO` periods: it happens
+//! here only to a sentinel whose configuration is stale, and that sentinel
+//! hears the newer one on the same instance's hello channel within a ping
+//! period); the TILT mode is not modelled.
 //!
 //! Clients ([`MasterAddress`]) ask the sentinels in order and take the
 //! first answer (`SENTINEL get-master-addr-by-name`), as Redis's client

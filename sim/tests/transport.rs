@@ -85,11 +85,25 @@ fn server_cut_for_a_second() -> FaultPlan {
     }])
 }
 
-/// One call into the cut (it times out), one after it healed.
+/// One call before the cut (it connects), one into the cut (it times out),
+/// one after it healed.
 fn call_during_and_after_the_cut(
     ctx: NodeCtx,
     server: NodeId,
 ) -> LocalFuture<(Result<u64, RpcError>, Result<u64, RpcError>)> {
+    Box::pin(async move {
+        ctx.call(server, Tagged(0), ms(50)).await.expect("the network is whole before the cut");
+        ctx.sleep(ms(500)).await;
+        let during = ctx.call(server, Tagged(1), ms(200)).await;
+        ctx.sleep(ms(700)).await;
+        let after = ctx.call(server, Tagged(2), ms(200)).await;
+        (during, after)
+    })
+}
+
+/// As [`call_during_and_after_the_cut`] without the call before it: the
+/// client's first connection is opened into the cut.
+fn connect_during_the_cut(ctx: NodeCtx, server: NodeId) -> LocalFuture<(Result<u64, RpcError>, Result<u64, RpcError>)> {
     Box::pin(async move {
         ctx.sleep(ms(500)).await;
         let during = ctx.call(server, Tagged(1), ms(200)).await;
@@ -107,8 +121,8 @@ fn a_request_sent_across_a_cut_link_is_served_after_it_heals_on_a_stream() {
     let tags: Vec<u64> = out.served.iter().map(|(n, _)| *n).collect();
     // The call after the heal went on a new connection (the client dropped the
     // old one at its timeout), so it is not stuck behind the retransmission.
-    assert_eq!(tags, vec![2, 1], "served: {:?}", out.served);
-    let late = out.served[1].1;
+    assert_eq!(tags, vec![0, 2, 1], "served: {:?}", out.served);
+    let late = out.served[2].1;
     // Sent at 500 ms, retransmitted at 700 ms and 1100 ms (cut), then 1900 ms;
     // the second call, sent at 1400 ms, was served first.
     assert!(late >= SimTime::from_duration(ms(1900)) && late <= SimTime::from_duration(ms(1910)), "served at {late}");
@@ -124,7 +138,15 @@ fn a_request_sent_across_a_cut_link_is_lost_as_a_datagram() {
         call_during_and_after_the_cut,
     );
     assert_eq!(out.client, (Err(RpcError::Timeout), Ok(2)));
-    assert_eq!(out.served.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(out.served.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![0, 2]);
+}
+
+#[test]
+fn a_request_on_a_connection_that_never_got_through_is_never_served() {
+    let out = run(Transport::Stream, NetworkSettings::default(), server_cut_for_a_second(), 5, connect_during_the_cut);
+    assert_eq!(out.client, (Err(RpcError::Timeout), Ok(2)));
+    // The client closed it while connecting: the request was never written.
+    assert_eq!(out.served.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![2], "served: {:?}", out.served);
 }
 
 /// 200 calls, one after another, each waiting long enough for any retransmission.
@@ -197,7 +219,7 @@ fn a_crash_resets_the_connection_and_what_was_on_it_is_never_served() {
     assert_eq!(out.client, (Err(RpcError::Timeout), Ok(2)));
     assert_eq!(
         out.served.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-        vec![2],
+        vec![0, 2],
         "the old request died with the connection"
     );
 }

@@ -19,7 +19,10 @@
 //! new connection. What it had written to the old one is still delivered
 //! (the kernel keeps sending a closed socket's data), so a timed-out request
 //! may still be served later, in order; the replies on it are dropped (the
-//! socket is gone). A crash resets every connection of the node, both ways.
+//! socket is gone). The kernel gives such an orphaned socket
+//! `tcp_orphan_retries` (8, about 100 s of backoff) rather than 15: a cut
+//! longer than that drops what the closed connection still carried. A
+//! crash resets every connection of the node, both ways.
 //!
 //! Connecting: a connection is established once its first segment gets
 //! through (the handshake is folded into it). A caller that closes a
@@ -49,6 +52,9 @@ pub const RTO_MIN: Duration = Duration::from_millis(200);
 pub const RTO_MAX: Duration = Duration::from_secs(120);
 /// Linux's `tcp_retries2` default: retransmissions before the connection is reset.
 pub const RETRIES: u32 = 15;
+/// Linux's `tcp_orphan_retries` default (0, which the kernel reads as 8):
+/// retransmissions before a socket its application closed is given up.
+pub const ORPHAN_RETRIES: u32 = 8;
 
 /// The wait before retransmission number `sent_again + 1`: exponential backoff.
 pub fn retransmission_timeout(sent_again: u32) -> Duration {
@@ -123,17 +129,37 @@ impl<T> Streams<T> {
         connection
     }
 
-    /// The caller gave up on `server`'s connection (a call timed out): its
+    /// The caller gave up on `connection` (a call on it timed out): its
     /// next call opens a new one. Requests already sent on an established
     /// connection still drain; a connection still connecting is aborted.
-    pub fn close(&mut self, caller: NodeId, server: NodeId) {
-        let Some(connection) = self.open.remove(&(caller, server)) else { return };
-        match self.ends.get_mut(&connection) {
-            Some(ends) if ends.established => ends.closed = true,
-            _ => return self.reset(connection),
+    /// A connection already gone (reset, or closed by another call) stays
+    /// gone, and the one that replaced it is untouched: only the socket the
+    /// call used is closed.
+    pub fn close(&mut self, connection: Connection) {
+        let Some(ends) = self.ends.get_mut(&connection) else { return };
+        if ends.closed {
+            return;
+        }
+        if !ends.established {
+            return self.reset(connection);
+        }
+        ends.closed = true;
+        let (caller, server) = (ends.caller, ends.server);
+        if self.open.get(&(caller, server)) == Some(&connection) {
+            self.open.remove(&(caller, server));
         }
         self.streams.remove(&(connection, Way::Reply));
         self.forget_if_drained(connection);
+    }
+
+    /// Retransmissions of one segment before the connection is reset:
+    /// `tcp_retries2` while the caller holds it, `tcp_orphan_retries` once
+    /// it closed it (an orphaned socket).
+    pub fn retries(&self, connection: Connection) -> u32 {
+        match self.ends.get(&connection) {
+            Some(ends) if ends.closed => ORPHAN_RETRIES,
+            _ => RETRIES,
+        }
     }
 
     /// Reset every connection `node` has, either way (it crashed).
@@ -223,7 +249,7 @@ mod tests {
         let first = s.push(c, Way::Request).unwrap();
         assert_eq!(s.arrive(c, Way::Request, first, "first"), vec!["first"], "established");
         let request = s.push(c, Way::Request).unwrap();
-        s.close(A, B);
+        s.close(c);
         assert_ne!(s.connection(A, B), c, "the next call opens a new connection");
         assert_eq!(s.push(c, Way::Reply), None, "the caller's socket is gone");
         assert_eq!(s.arrive(c, Way::Request, request, "late"), vec!["late"], "the kernel still sends it");
@@ -235,10 +261,38 @@ mod tests {
         let mut s = Streams::default();
         let c = s.connection(A, B);
         let request = s.push(c, Way::Request).unwrap();
-        s.close(A, B);
+        s.close(c);
         assert!(!s.alive(c, Way::Request), "connect() never returned: nothing was written");
         assert!(s.arrive(c, Way::Request, request, "never sent").is_empty());
         assert_eq!(s.len(), 0);
+    }
+
+    #[test]
+    fn a_call_that_times_out_on_a_reset_connection_leaves_its_successor_alone() {
+        let mut s = Streams::default();
+        let old = s.connection(A, B);
+        s.reset_node(B);
+        let new = s.connection(A, B);
+        let first = s.push(new, Way::Request).unwrap();
+        s.close(old);
+        assert_eq!(s.connection(A, B), new, "the call on the old connection closes only that one");
+        assert_eq!(s.arrive(new, Way::Request, first, "first"), vec!["first"]);
+        assert!(s.push(new, Way::Reply).is_some(), "its replies still reach the caller");
+    }
+
+    #[test]
+    fn an_orphaned_connection_gives_up_sooner_than_an_open_one() {
+        let mut s = Streams::default();
+        let c = s.connection(A, B);
+        let first = s.push(c, Way::Request).unwrap();
+        s.arrive(c, Way::Request, first, "first");
+        assert_eq!(s.retries(c), RETRIES);
+        s.push(c, Way::Request).unwrap();
+        s.close(c);
+        assert_eq!(s.retries(c), ORPHAN_RETRIES);
+        // Reset when the timer after the 8th retransmission expires.
+        let total: Duration = (0..=ORPHAN_RETRIES).map(retransmission_timeout).sum();
+        assert_eq!(total, Duration::from_millis(102_200), "tcp_orphan_retries' 8 retransmissions");
     }
 
     #[test]

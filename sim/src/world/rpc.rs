@@ -52,15 +52,16 @@ impl World {
             let mut latency = first;
             let mut sent_again = 0;
             while latency.is_none() {
-                if sent_again == streams::RETRIES {
-                    world.net().streams().reset(connection);
-                    return;
-                }
                 madsim::time::sleep(streams::retransmission_timeout(sent_again)).await;
-                sent_again += 1;
                 if !world.net().streams().alive(connection, way) {
                     return;
                 }
+                // The timer after the last retransmission allowed expired: reset.
+                if sent_again >= world.net().streams().retries(connection) {
+                    world.net().streams().reset(connection);
+                    return;
+                }
+                sent_again += 1;
                 let (connected, extra) = world.link(from, to);
                 latency = world.net().retransmit(connected).map(|latency| latency + extra);
             }
@@ -159,7 +160,7 @@ impl NodeCtx {
                 let mut net = self.world.net();
                 net.forget_call(call);
                 match after {
-                    AfterTimeout::Close => net.streams().close(self.id, to),
+                    AfterTimeout::Close => net.streams().close(connection),
                     AfterTimeout::Reset => net.streams().reset(connection),
                 }
                 Err(RpcError::Timeout)
