@@ -7,7 +7,8 @@
 
 mod hazard_cells;
 
-use hazard_cells::{corrupted, describe, experiment, Cell, HAZARDS};
+use hazard_cells::{cell, corrupted, describe, experiment, Cell, HAZARDS};
+use scenarios::experiment::{Experiment, ExperimentSpec, PatternName};
 
 const BREAK_SEEDS: u64 = 10;
 const SAFE_SEEDS: u64 = 20;
@@ -45,6 +46,46 @@ fn every_design_keeps_exclusion_and_makes_progress_with_no_fault() {
                 if run.metrics.writes_accepted < 10 {
                     failures.push(format!("{what}: only {} writes accepted", run.metrics.writes_accepted));
                 }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn the_databases_fencing_tokens_stop_a_paused_holders_stale_write() {
+    // Spring's lock row has no token; the `fencing` option hands the
+    // sequence's value to the resource. Without it a GC pause past the row's
+    // expiry corrupts; with it every stale write is rejected (a sequence that
+    // repeats a value lets the stale write through: the mutant this kills).
+    let unfenced = corrupted("gc-pause", &cell("database", &["fencing=false"]), SAFE_SEEDS);
+    assert!(!unfenced.is_empty(), "gc-pause no longer corrupts an unfenced database in {SAFE_SEEDS} seeds");
+    let fenced = corrupted("gc-pause", &cell("database", &["fencing=true"]), SAFE_SEEDS);
+    assert!(fenced.is_empty(), "fenced database corrupted in seeds {fenced:?}");
+}
+
+#[test]
+fn an_acquire_with_a_timeout_waits_for_a_busy_lock_instead_of_giving_up_at_once() {
+    // With no fault and a 5 s bound, a lock held for milliseconds is always
+    // acquired in time: a give-up means the deadline was computed wrong.
+    // Redlock's own retry count (node-redlock's `retryCount`) ends some
+    // attempts before the bound; the others have none.
+    let mut failures = Vec::new();
+    for design in ["database", "cache", "redlock", "ephemeral-sequential", "lease-fencing"] {
+        let e = Experiment::new(ExperimentSpec {
+            algorithm: design.into(),
+            scenario: "none".into(),
+            pattern: Some(PatternName::Timeout),
+            timeout_ms: 5_000,
+            ..ExperimentSpec::default()
+        })
+        .unwrap();
+        for seed in 0..2 {
+            let m = e.run(seed).unwrap().metrics;
+            let attempts = m.acquired + m.acquire_failed + m.acquire_unknown;
+            let allowed = if design == "redlock" { attempts / 4 } else { 0 };
+            if m.acquire_failed > allowed || m.acquired < 100 {
+                failures.push(format!("{design} seed {seed}: {} of {attempts} attempts gave up", m.acquire_failed));
             }
         }
     }
