@@ -502,6 +502,14 @@ mod tests {
     }
 
     #[test]
+    fn every_token_of_a_later_epoch_exceeds_every_token_of_an_earlier_one() {
+        let last_of_epoch_1 = Tokens { epoch: 1, last: u32::MAX - 1 }.next();
+        let first_of_epoch_2 = Tokens { epoch: 2, last: 0 }.next();
+        assert!(last_of_epoch_1 < first_of_epoch_2, "{last_of_epoch_1:#x} vs {first_of_epoch_2:#x}");
+        assert_eq!(first_of_epoch_2, 2 << 32 | 1, "the epoch in the high 32 bits, the counter in the low");
+    }
+
+    #[test]
     fn impossible_parameters_are_refused() {
         let err = |k: &str, v: &str| {
             crate::configure(&LeaseDesign, &crate::params::Params::default().with(k, v)).err().unwrap()
