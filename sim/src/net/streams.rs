@@ -145,9 +145,7 @@ impl<T> Streams<T> {
         }
         ends.closed = true;
         let (caller, server) = (ends.caller, ends.server);
-        if self.open.get(&(caller, server)) == Some(&connection) {
-            self.open.remove(&(caller, server));
-        }
+        self.unlink(caller, server, connection);
         self.streams.remove(&(connection, Way::Reply));
         self.forget_if_drained(connection);
     }
@@ -172,12 +170,18 @@ impl<T> Streams<T> {
     /// Drop the connection and everything still on it.
     pub fn reset(&mut self, connection: Connection) {
         if let Some(ends) = self.ends.remove(&connection) {
-            if self.open.get(&(ends.caller, ends.server)) == Some(&connection) {
-                self.open.remove(&(ends.caller, ends.server));
-            }
+            self.unlink(ends.caller, ends.server, connection);
         }
         self.streams.remove(&(connection, Way::Request));
         self.streams.remove(&(connection, Way::Reply));
+    }
+
+    /// `connection` is no longer the one `caller` uses for `server` (a
+    /// newer one that replaced it stays).
+    fn unlink(&mut self, caller: NodeId, server: NodeId, connection: Connection) {
+        if self.open.get(&(caller, server)) == Some(&connection) {
+            self.open.remove(&(caller, server));
+        }
     }
 
     /// Sequence number for a new segment, or `None` if that stream is gone
