@@ -28,11 +28,14 @@ re=$(IFS='|'; echo "${safety_critical[*]}")
 if [[ "${1:-}" == "--list" ]]; then
   exec cargo mutants --list -p algorithms --re "$re"
 fi
-# cargo-mutants 27 runs its baseline on the mutated package's tests only,
-# where `--test=mutants` does not exist: the baseline is skipped (the target
-# passes on an unmutated tree: it is part of the test suite) and the timeout
-# given (the target takes about 15 s).
+# Each mutant runs the unit tests of algorithms and scenarios (`--lib`: they
+# pin a token layout, a drift margin, a lease's usable time) and the
+# mutant-killing target. cargo-mutants 27 runs its baseline on the mutated
+# package's tests only, where `--test=mutants` does not exist: the baseline is
+# skipped (the target passes on an unmutated tree: it is part of the test
+# suite) and the timeout given (the tests take about 30 s in debug).
 exec cargo mutants -p algorithms --re "$re" \
-  --test-package=scenarios --cargo-test-arg=--test=mutants \
+  --test-package=algorithms --test-package=scenarios \
+  --cargo-test-arg=--lib --cargo-test-arg=--test=mutants \
   --baseline=skip --timeout=180 \
   --output target "$@"

@@ -91,3 +91,92 @@ fn an_acquire_with_a_timeout_waits_for_a_busy_lock_instead_of_giving_up_at_once(
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Seeds `0..seeds` of a scenario file's cell that corrupted the resource.
+fn corrupted_in_file(name: &str, text: &str, seeds: u64) -> Vec<u64> {
+    let e = scenarios::config::parse(std::path::Path::new(name), text).unwrap();
+    (0..seeds).filter(|&seed| !e.run(seed).unwrap().verdict.corrupted.is_empty()).collect()
+}
+
+#[test]
+fn a_lease_held_longer_than_itself_is_kept_by_renewing() {
+    // Chubby's KeepAlive: a holder renews every third of its 1 s lease, so
+    // a 3 s critical section still finds its lease valid at the write. A
+    // renewal that stops, comes too late or dates its validity wrong leaves
+    // every check failing and nothing sold.
+    let e = Experiment::new(ExperimentSpec {
+        algorithm: "lease-fencing".into(),
+        scenario: "none".into(),
+        params: vec!["lease_ms=1000".into()],
+        workload_params: vec!["think_min_ms=3000".into(), "think_max_ms=3000".into()],
+        ..ExperimentSpec::default()
+    })
+    .unwrap();
+    for seed in 0..2 {
+        let m = e.run(seed).unwrap().metrics;
+        // 90 simulated seconds of 3 s holds: about 30 writes.
+        assert!(m.writes_accepted >= 20, "seed {seed}: only {} writes after renewing holds", m.writes_accepted);
+    }
+}
+
+#[test]
+fn a_lease_holder_paused_past_its_lease_finds_it_expired_before_writing() {
+    // Without fencing, the holder's own validity check (Chubby's lease
+    // timer on the client) is what stops it writing after a 15-30 s pause
+    // past its 10 s lease; a check that always answers yes, or not at all,
+    // lets the stale write through.
+    let seeds = corrupted("session-pause", &cell("lease-fencing", &["fencing=false"]), SAFE_SEEDS);
+    assert!(seeds.is_empty(), "unfenced lease-fencing corrupted after a pause in seeds {seeds:?}");
+}
+
+#[test]
+fn a_redlock_holder_paused_past_its_validity_rechecks_before_writing() {
+    // The Redis docs' validity time, checked again right before the write
+    // (`recheck=true`), stops a holder paused past its TTL at the critical
+    // section's start; without the recheck it writes anyway.
+    let unchecked = corrupted("session-pause", &cell("redlock", &["recheck=false"]), BREAK_SEEDS);
+    assert!(!unchecked.is_empty(), "session-pause no longer corrupts redlock without recheck in {BREAK_SEEDS} seeds");
+    let rechecked = corrupted("session-pause", &cell("redlock", &["recheck=true"]), SAFE_SEEDS);
+    assert!(rechecked.is_empty(), "redlock with recheck corrupted in seeds {rechecked:?}");
+}
+
+#[test]
+fn a_read_under_a_newer_token_fences_off_the_paused_holder() {
+    // Kleppmann's fencing with a read-modify-write: the new holder reads
+    // under its token, then thinks for 20 s. The old holder, paused right
+    // after its check, wakes inside that window; only the token the read
+    // left at the resource rejects its write (no write under the new token
+    // has happened yet).
+    let long_hold = Cell {
+        workload_params: &["think_min_ms=20000", "think_max_ms=20000"],
+        ..cell("lease-fencing", &["fencing=true"])
+    };
+    let seeds = corrupted("pause-after-check", &long_hold, SAFE_SEEDS);
+    assert!(seeds.is_empty(), "fenced lease-fencing corrupted with long holds in seeds {seeds:?}");
+}
+
+#[test]
+fn a_holder_cut_off_from_the_ensemble_does_not_write_on_a_lost_session() {
+    // Curator: a lock is only as good as the connection state. A holder cut
+    // from the ensemble (not from the resource) at its critical section's
+    // start is SUSPENDED, then its session expires and another client takes
+    // the lock; when it comes to write 30 s later it must see that the lock
+    // is no longer its own, even once reconnected on a new session.
+    const FILE: &str = r#"
+        algorithm = "ephemeral-sequential"
+        scenario = "holder-cut-from-ensemble"
+        workload = "inventory"
+        [workload_params]
+        think_min_ms = 30000
+        think_max_ms = 30000
+        [[faults]]
+        kind = "partition"
+        target = "triggering"
+        when = "cs-enter"
+        from = "servers"
+        duration_ms = [20000, 25000]
+        at_percent = [10, 30]
+    "#;
+    let seeds = corrupted_in_file("holder-cut-from-ensemble.toml", FILE, SAFE_SEEDS);
+    assert!(seeds.is_empty(), "ephemeral-sequential wrote on a lost session in seeds {seeds:?}");
+}
