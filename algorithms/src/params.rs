@@ -37,6 +37,10 @@ pub enum Kind {
     Flag { default: bool },
     /// One of `options`; the default is `options[default]`.
     Choice { options: &'static [&'static str], default: usize },
+    /// A fault scenario's size, a whole number within `min..=max` (its unit
+    /// is in the name: `_ms`, `_ppm`, `_percent`); unless given, each seed
+    /// draws its own (`ParamReader::fixed` reads `None`).
+    Drawn { min: u64, max: u64 },
 }
 
 /// One tunable of a design or workload, declared once.
@@ -75,12 +79,18 @@ impl ParamSpec {
         ParamSpec { name, kind: Kind::Choice { options, default }, help }
     }
 
+    /// A scenario's fault size, drawn per seed unless given, within `min..=max`.
+    pub const fn drawn(name: &'static str, min: u64, max: u64, help: &'static str) -> ParamSpec {
+        assert!(min <= max, "a parameter's range is not empty");
+        ParamSpec { name, kind: Kind::Drawn { min, max }, help }
+    }
+
     /// The range a number accepts, for `locksim list` (` [1..=604800000 ms]`);
     /// empty for flags and choices, whose help names their values.
     pub fn range_text(&self) -> String {
         match self.kind {
             Kind::Millis { min, max, .. } => format!(" [{min}..={max} ms]"),
-            Kind::Count { min, max, .. } => format!(" [{min}..={max}]"),
+            Kind::Count { min, max, .. } | Kind::Drawn { min, max } => format!(" [{min}..={max}]"),
             Kind::Flag { .. } | Kind::Choice { .. } => String::new(),
         }
     }
@@ -91,6 +101,7 @@ impl ParamSpec {
             Kind::Millis { default, .. } | Kind::Count { default, .. } => default.to_string(),
             Kind::Flag { default } => default.to_string(),
             Kind::Choice { options, default } => options[default].to_string(),
+            Kind::Drawn { .. } => "drawn".to_string(),
         }
     }
 }
@@ -160,6 +171,11 @@ impl<'a> ParamReader<'a> {
     /// A workload's parameters (`--workload-param key=value`).
     pub fn for_workload(name: &'static str, specs: &'static [ParamSpec], given: &'a Params) -> Result<Self, String> {
         Self::owned_by("workload", name, specs, given)
+    }
+
+    /// A built-in fault scenario's sizes (`--scenario-param key=value`).
+    pub fn for_scenario(name: &'static str, specs: &'static [ParamSpec], given: &'a Params) -> Result<Self, String> {
+        Self::owned_by("scenario", name, specs, given)
     }
 
     fn owned_by(
@@ -245,6 +261,13 @@ impl<'a> ParamReader<'a> {
             .iter()
             .position(|o| *o == raw)
             .ok_or_else(|| self.bad(name, raw, &format!("must be one of: {}", options.join(", "))))
+    }
+
+    /// A fault size: the value given, or `None` when each seed draws its own.
+    pub fn fixed(&self, name: &'a str) -> Result<Option<u64>, String> {
+        let (spec, given) = self.lookup(name)?;
+        let Kind::Drawn { min, max } = spec.kind else { return Err(self.wrong_kind(name)) };
+        given.map(|raw| self.whole(name, raw, min, max)).transpose()
     }
 
     /// Names read but not declared, and declared but never read: both are

@@ -22,6 +22,9 @@ pub struct WorkloadArgs {
     /// A workload parameter, e.g. --workload-param permits=3 (repeatable; see `locksim list`).
     #[arg(long = "workload-param", value_name = "KEY=VALUE", conflicts_with = "config")]
     pub workload_params: Vec<String>,
+    /// A built-in scenario's fault size, fixed instead of drawn per seed, e.g. --scenario-param pause_ms=2000 (repeatable; see `locksim list`).
+    #[arg(long = "scenario-param", value_name = "KEY=VALUE", conflicts_with = "config")]
+    pub scenario_params: Vec<String>,
     /// A design parameter, e.g. --param ttl_ms=5000 (repeatable; see `locksim list`).
     #[arg(long = "param", value_name = "KEY=VALUE", conflicts_with = "config")]
     pub params: Vec<String>,
@@ -67,6 +70,7 @@ pub fn spec(algorithm: &str, scenario: &str, w: &WorkloadArgs) -> ExperimentSpec
         pattern: w.pattern,
         reentrant: w.reentrant,
         workload_params: w.workload_params.clone(),
+        scenario_params: w.scenario_params.clone(),
         ..ExperimentSpec::default()
     };
     w.knobs.apply(&mut spec);

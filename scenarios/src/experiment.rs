@@ -20,6 +20,7 @@ use sim::world::{NetworkSettings, Transport, World};
 
 use crate::fault_rules::FaultRule;
 use crate::scenario::{self, Scenario};
+use crate::sizes::Sizes;
 use crate::spec::knobs;
 pub use crate::spec::{ExperimentSpec, NetworkSpec, PatternName};
 use crate::workload::{self, Common, Workload};
@@ -27,7 +28,8 @@ use crate::workload::{self, Common, Workload};
 /// Where a run's faults come from.
 #[derive(Clone)]
 pub enum Faults {
-    Builtin(&'static Scenario),
+    /// A built-in scenario, with the sizes the spec fixes.
+    Builtin(&'static Scenario, Sizes),
     Custom(Vec<FaultRule>),
     /// An exact plan (a scenario file's `[[plan]]`), the same for every seed.
     Exact(FaultPlan),
@@ -171,6 +173,12 @@ impl Experiment {
             let known: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
             format!("unknown algorithm '{}' (known: {}; see `locksim list`)", spec.algorithm, known.join(", "))
         })?;
+        if !spec.scenario_params.is_empty() && !(spec.plan.is_empty() && spec.faults.is_empty()) {
+            return Err(
+                "scenario_params size a built-in scenario: a file with [[faults]] or [[plan]] sets its sizes there"
+                    .into(),
+            );
+        }
         let faults = if !spec.plan.is_empty() {
             if !spec.faults.is_empty() {
                 return Err("give fault rules ([[faults]]) or an exact plan ([[plan]]), not both".into());
@@ -180,10 +188,12 @@ impl Experiment {
             plan.validate().map_err(|e| format!("plan: {e}"))?;
             Faults::Exact(FaultPlan::new(plan.faults))
         } else if spec.faults.is_empty() {
-            Faults::Builtin(scenario::scenario(&spec.scenario).ok_or_else(|| {
+            let builtin = scenario::scenario(&spec.scenario).ok_or_else(|| {
                 let known: Vec<&str> = scenario::SCENARIOS.iter().map(|s| s.name).collect();
                 format!("unknown scenario '{}' (known: {}; see `locksim list`)", spec.scenario, known.join(", "))
-            })?)
+            })?;
+            let given = Params::parse_flag(&spec.scenario_params, "--scenario-param", "pause_ms=2000")?;
+            Faults::Builtin(builtin, builtin.sizes(&given)?)
         } else {
             for (i, rule) in spec.faults.iter().enumerate() {
                 rule.validate().map_err(|e| format!("faults[{i}].{e}"))?;
@@ -224,7 +234,7 @@ impl Experiment {
                 check_plan_marks(plan, workload.as_ref())?;
                 check_named_nodes(&plan_nodes(plan), &deployment, &workload, network)?;
             }
-            Faults::Builtin(_) => {}
+            Faults::Builtin(..) => {}
         }
         Ok(Experiment {
             design,
@@ -251,7 +261,7 @@ impl Experiment {
     pub fn plan(&self, seed: u64) -> FaultPlan {
         let rng = &mut sim::rng::stream(seed, "faults/plan");
         match &self.faults {
-            Faults::Builtin(scenario) => scenario.plan(rng, self.duration),
+            Faults::Builtin(scenario, sizes) => scenario.plan_with(rng, self.duration, sizes),
             Faults::Custom(rules) => FaultPlan::new(rules.iter().flat_map(|r| r.draw(rng, self.duration)).collect()),
             Faults::Exact(plan) => plan.clone(),
         }
@@ -325,6 +335,9 @@ impl Experiment {
         }
         for p in &s.workload_params {
             cmd += &format!(" --workload-param {p}");
+        }
+        for p in &s.scenario_params {
+            cmd += &format!(" --scenario-param {p}");
         }
         if let Some(pattern) = s.pattern {
             cmd += &format!(" --pattern {}", pattern.name());

@@ -23,7 +23,9 @@ use sim::rng::SimRng;
 use sim::world::CS_ENTER;
 
 use crate::draw::uniform;
+use crate::sizes::Sizes;
 use crate::workload::lock_use::LOCK_CHECKED;
+use algorithms::params::{ParamSpec, MAX_MS};
 use algorithms::redlock::{BARE_MAJORITY, GRANTED_ONE};
 
 fn ms(n: u64) -> Duration {
@@ -60,9 +62,24 @@ const AFTER_READ: Duration = Duration::from_millis(6);
 
 /// Hold the lock `hold` longer: pause the client that set the trigger off.
 fn hold(rng: &mut SimRng, armed: Duration, trigger: Trigger, lo: Duration, hi: Duration) -> TimedFault {
-    let hold = uniform(rng, lo, hi);
-    TimedFault::when(armed, trigger, Fault::Pause { target: Target::Triggering, duration: hold })
+    held(armed, trigger, uniform(rng, lo, hi))
 }
+
+/// A pause of the client that set the trigger off, for `length`.
+fn held(armed: Duration, trigger: Trigger, length: Duration) -> TimedFault {
+    TimedFault::when(armed, trigger, Fault::Pause { target: Target::Triggering, duration: length })
+}
+
+/// The hazard's pause: 15-30 s, or `pause_ms`.
+pub const PAUSE_AFTER_CHECK: &[ParamSpec] = &[PAUSE_MS];
+pub const SESSION_PAUSE: &[ParamSpec] = &[PAUSE_MS];
+const PAUSE_MS: ParamSpec = ParamSpec::drawn("pause_ms", 1, MAX_MS, "the holder's pause (drawn: 15-30 s)");
+pub const CLIENT_CLOCK: &[ParamSpec] = &[
+    ParamSpec::drawn("drift_ppm", 0, 999_999, "how slow the holder's clock runs (drawn: 200k-500k ppm)"),
+    ParamSpec::drawn("stall_ms", 1, MAX_MS, "the holder's stall before its check (drawn: 10.5-14 s)"),
+];
+pub const SLOW_ACQUIRE: &[ParamSpec] =
+    &[ParamSpec::drawn("stall_ms", 1, MAX_MS, "client 0's stall after the first grant (drawn: 10.5-14 s)")];
 
 /// Redis docs, "Distributed Locks with Redis", "Performance, crash recovery
 /// and fsync": a client holds the lock on a bare majority (A, B, C); one of
@@ -71,7 +88,7 @@ fn hold(rng: &mut SimRng, armed: Duration, trigger: Trigger, lo: Duration, hi: D
 /// `persistence=fsync-always` or `delayed-restart`. The faults wait for
 /// Redlock's `bare-majority` mark: other designs meet only the cut (their
 /// histories note that the rest never started).
-pub fn redlock_restart(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn redlock_restart(rng: &mut SimRng, duration: Duration, _: &Sizes) -> Vec<TimedFault> {
     let at = uniform(rng, duration / 10, duration * 3 / 10);
     let armed = at + ms(1);
     let entered = client_0_bare_majority(AFTER_READ);
@@ -89,7 +106,7 @@ pub fn redlock_restart(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> 
 /// forward, the key expires there, and a second client gets C, D, E.
 /// Prevented by expiry on a monotonic clock (`expiry_clock=monotonic`).
 /// Triggered by Redlock's `bare-majority` mark, as `redlock-restart`.
-pub fn redlock_clock_jump(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn redlock_clock_jump(rng: &mut SimRng, duration: Duration, _: &Sizes) -> Vec<TimedFault> {
     let at = uniform(rng, duration / 10, duration * 3 / 10);
     let armed = at + ms(1);
     let entered = client_0_bare_majority(AFTER_READ);
@@ -105,20 +122,22 @@ pub fn redlock_clock_jump(rng: &mut SimRng, duration: Duration) -> Vec<TimedFaul
 /// its lock, then pauses (GC) past the TTL before its write goes out; the
 /// lock has passed to another client meanwhile. Prevented by fencing tokens
 /// checked at the resource (`lease-fencing` with `fencing=true`).
-pub fn pause_after_check(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn pause_after_check(rng: &mut SimRng, duration: Duration, sizes: &Sizes) -> Vec<TimedFault> {
     let armed = uniform(rng, duration / 10, duration / 2);
     let checked = Trigger { mark: LOCK_CHECKED.into(), by: None, delay: Duration::ZERO };
-    vec![hold(rng, armed, checked, secs(15), secs(30))]
+    let pause = sizes.millis("pause_ms", uniform(rng, secs(15), secs(30)));
+    vec![held(armed, checked, pause)]
 }
 
 /// Jepsen, etcd 3.4.3 (2020): a lock holder paused longer than its lease
 /// (session) TTL keeps acting as the holder when it resumes, while the lock
 /// went to another client. Prevented by fencing with the lock's revision
 /// (`ephemeral-sequential` with `fencing=true`).
-pub fn session_pause(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn session_pause(rng: &mut SimRng, duration: Duration, sizes: &Sizes) -> Vec<TimedFault> {
     let armed = uniform(rng, duration / 10, duration / 2);
     let entered = Trigger { mark: CS_ENTER.into(), by: None, delay: AFTER_READ };
-    vec![hold(rng, armed, entered, secs(15), secs(30))]
+    let pause = sizes.millis("pause_ms", uniform(rng, secs(15), secs(30)));
+    vec![held(armed, entered, pause)]
 }
 
 /// Redis docs, Sentinel, "Consistency under partitions": the master is
@@ -126,7 +145,7 @@ pub fn session_pause(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
 /// the old master keeps granting the isolated client the lock the others
 /// now take from the new one. Needs `cache` with `replica=true`; a design
 /// with one authority (no failover) or fencing at the resource prevents it.
-pub fn failover_split_brain(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn failover_split_brain(rng: &mut SimRng, duration: Duration, _: &Sizes) -> Vec<TimedFault> {
     let at = uniform(rng, duration / 10, duration * 2 / 5);
     let length = uniform(rng, secs(20), secs(30));
     vec![TimedFault::at(
@@ -139,7 +158,7 @@ pub fn failover_split_brain(rng: &mut SimRng, duration: Duration) -> Vec<TimedFa
 /// start/stop cycle (every server hears a majority, no two the same one)
 /// with try-lock-with-wait clients (`--pattern timeout`). A design whose
 /// failover acts on one node's view splits; quorum designs hold.
-pub fn majorities_ring(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn majorities_ring(rng: &mut SimRng, duration: Duration, _: &Sizes) -> Vec<TimedFault> {
     let mut faults = Vec::new();
     let mut at = uniform(rng, duration / 20, duration / 10);
     while at < duration * 4 / 5 {
@@ -158,9 +177,9 @@ pub fn majorities_ring(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> 
 /// it: its slow clock says the lease is still valid. Clients 1 and 2 (one
 /// may be the holder) have their wall clocks jump, forward or back, 5-30 s. Prevented by fencing at the
 /// resource, or by clocks within the design's drift bound.
-pub fn client_clock(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn client_clock(rng: &mut SimRng, duration: Duration, sizes: &Sizes) -> Vec<TimedFault> {
     let armed = uniform(rng, duration / 10, duration / 2);
-    let slow = -rng.gen_range(200_000..=500_000);
+    let slow = -(sizes.value("drift_ppm", rng.gen_range(200_000..=500_000_i64) as u64) as i64);
     let entered = Trigger { mark: CS_ENTER.into(), by: None, delay: AFTER_READ };
     let mut faults = vec![
         TimedFault::when(
@@ -168,7 +187,7 @@ pub fn client_clock(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
             entered.clone(),
             Fault::ClockDrift { target: Target::Triggering, drift_ppm: slow, duration: None },
         ),
-        hold(rng, armed, entered, ms(10_500), secs(14)),
+        held(armed, entered, sizes.millis("stall_ms", uniform(rng, ms(10_500), secs(14)))),
     ];
     for client in 1..=2 {
         let sign = if rng.gen_bool(0.5) { 1 } else { -1 };
@@ -191,13 +210,13 @@ pub fn client_clock(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
 /// granted it the key (Redlock's `granted-one` mark), so that key expires
 /// before the other two grant theirs, and then holds the lock 2-4 s. The
 /// validity check prevents it (`validity_check=false` shows what it buys).
-pub fn slow_acquire(rng: &mut SimRng, duration: Duration) -> Vec<TimedFault> {
+pub fn slow_acquire(rng: &mut SimRng, duration: Duration, sizes: &Sizes) -> Vec<TimedFault> {
     let at = uniform(rng, duration / 10, duration * 3 / 10);
     let armed = at + ms(1);
     let granted = Trigger { mark: GRANTED_ONE.into(), by: Some(Target::Client(0)), delay: Duration::ZERO };
     vec![
         bare_majority_cut(at, duration),
-        hold(rng, armed, granted, ms(10_500), secs(14)),
+        held(armed, granted, sizes.millis("stall_ms", uniform(rng, ms(10_500), secs(14)))),
         hold(rng, armed, client_0_enters(AFTER_READ), secs(2), secs(4)),
     ]
 }

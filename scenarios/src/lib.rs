@@ -16,6 +16,7 @@ pub mod progress;
 pub mod report_dir;
 pub mod scenario;
 pub mod shrink;
+pub mod sizes;
 pub mod spec;
 pub mod sweep;
 pub mod workload;

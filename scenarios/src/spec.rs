@@ -2,7 +2,7 @@
 //! command line (`cli::spec`), a scenario file (`crate::config`) or a
 //! report's manifest, which saves it so the report can be rebuilt, merged
 //! and resumed. Its serde form is both the manifest's format and the
-//! scenario file's (a file may write `params` and `workload_params` as
+//! scenario file's (a file may write `params`, `workload_params` and `scenario_params` as
 //! tables); keys left out take their defaults. The numeric settings are
 //! declared in [`crate::spec::knobs`]; `Experiment::new` validates everything.
 
@@ -54,6 +54,10 @@ pub struct ExperimentSpec {
     /// The workload's own parameters, `key=value`.
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "pairs")]
     pub workload_params: Vec<String>,
+    /// A built-in scenario's fixed fault sizes, `key=value` (the others are
+    /// drawn per seed; [`crate::sizes`]).
+    #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "pairs")]
+    pub scenario_params: Vec<String>,
     /// After the fault phase, how long the healed world has to make progress.
     pub liveness_s: u64,
     /// Nodes' clocks start up to this many milliseconds apart from true time (±).
@@ -80,6 +84,7 @@ impl Default for ExperimentSpec {
             timeout_ms: 0,
             reentrant: false,
             workload_params: Vec::new(),
+            scenario_params: Vec::new(),
             liveness_s: 0,
             clock_offset_ms: 0,
             clock_drift_ppm: 0,
@@ -91,7 +96,7 @@ impl Default for ExperimentSpec {
 
 /// `key=value` pairs: a list (the manifest) or a table of strings, whole
 /// numbers and booleans (a scenario file), in key order.
-fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     struct Pairs;
     impl<'de> Visitor<'de> for Pairs {
         type Value = Vec<String>;
@@ -152,7 +157,8 @@ impl ExperimentSpec {
         if self.reentrant {
             settings.push("reentrant".into());
         }
-        [label(&self.algorithm, pairs(&self.params)), self.scenario.clone(), label(&self.workload, settings)]
+        let scenario = label(&self.scenario, pairs(&self.scenario_params));
+        [label(&self.algorithm, pairs(&self.params)), scenario, label(&self.workload, settings)]
     }
 }
 

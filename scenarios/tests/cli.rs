@@ -250,3 +250,38 @@ fn dry_run_checks_the_input_and_runs_nothing() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("is valid; nothing ran"));
     assert_bad_input(&["run", "-a", "cache", "-s", "gc-pause", "--param", "ttl_ms=0", "--dry-run"], "ttl_ms=0");
 }
+
+#[test]
+fn a_scenario_size_is_checked_and_named_in_the_cell_and_its_replay() {
+    assert_bad_input(
+        &["run", "-a", "cache", "-s", "gc-pause", "--scenario-param", "pause=5"],
+        "scenario 'gc-pause' has no parameter 'pause' (it has: pauses, pause_ms)",
+    );
+    assert_bad_input(&["run", "-a", "cache", "-s", "gc-pause", "--scenario-param", "pause_ms=0"], "must be at least 1");
+    assert_bad_input(&["run", "-a", "cache", "-s", "swarm", "--scenario-param", "pause_ms=9"], "(it has: none)");
+    let sized = ["-a", "cache", "-s", "gc-pause", "--scenario-param", "pause_ms=12000", "--seeds", "3"];
+    let out = locksim(&[&["run"], &sized[..], &["--format", "json"]].concat());
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = run.to_string();
+    assert!(text.contains("gc-pause(pause_ms=12000)"), "the cell's scenario names its size: {text}");
+    assert!(text.contains("--scenario-param pause_ms=12000"), "the replay command fixes the size: {text}");
+    let out = locksim(&[
+        "replay",
+        "-a",
+        "cache",
+        "-s",
+        "gc-pause",
+        "--scenario-param",
+        "pause_ms=12000",
+        "--seed",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let replay: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(replay["trace_hash"], run["runs"][2]["trace_hash"]);
+    let drawn = locksim(&["replay", "-a", "cache", "-s", "gc-pause", "--seed", "2", "--format", "json"]);
+    let drawn: serde_json::Value = serde_json::from_slice(&drawn.stdout).unwrap();
+    assert_ne!(drawn["trace_hash"], replay["trace_hash"], "a fixed pause plays another history");
+}

@@ -143,3 +143,21 @@ fn a_file_and_flags_cannot_be_mixed_and_compare_writes_nothing_on_a_bad_file() {
     assert!(!dir.exists(), "a refused comparison wrote {}", dir.display());
     std::fs::remove_file(bad).unwrap();
 }
+
+#[test]
+fn a_files_scenario_params_play_as_the_flags_do() {
+    let path = std::env::temp_dir().join(format!("locksim-scenario-params-{}.toml", std::process::id()));
+    let body = "algorithm = \"cache\"\nscenario = \"session-pause\"\n[scenario_params]\npause_ms = 12000\n";
+    std::fs::write(&path, body).unwrap();
+    let hash = |out: Output| serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["trace_hash"].clone();
+    let from_file = hash(locksim(&["replay", "--config", path.to_str().unwrap(), "--seed", "3", "--format", "json"]));
+    let flags = ["replay", "-a", "cache", "-s", "session-pause", "--scenario-param", "pause_ms=12000"];
+    let from_flags = hash(locksim(&[&flags[..], &["--seed", "3", "--format", "json"]].concat()));
+    assert_eq!(from_file, from_flags);
+    assert!(from_file.is_string(), "{from_file}");
+    std::fs::remove_file(&path).unwrap();
+    refused(
+        "algorithm = \"cache\"\nscenario = \"x\"\n[scenario_params]\npause_ms = 5\n[[faults]]\nkind = \"pause\"\n",
+        &["scenario_params size a built-in scenario"],
+    );
+}

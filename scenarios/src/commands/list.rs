@@ -21,6 +21,14 @@ pub fn run() -> Result<ExitCode, Failure> {
         if !s.reproduces.is_empty() {
             println!("      reproduces: {}", s.reproduces);
         }
+        for p in s.params {
+            println!(
+                "      --scenario-param {:<19} {}{}",
+                format!("{}={}", p.name, p.default_text()),
+                p.help,
+                p.range_text()
+            );
+        }
     }
     println!("workloads (-w):");
     for w in WORKLOADS {

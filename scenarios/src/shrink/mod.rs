@@ -149,6 +149,8 @@ fn shows(run: &SeedRun, kind: &str) -> Option<Duration> {
 pub fn with_plan(base: &ExperimentSpec, plan: &[TimedFault]) -> ExperimentSpec {
     let mut spec = base.clone();
     spec.faults.clear();
+    // The plan holds the faults as drawn, sizes included.
+    spec.scenario_params.clear();
     spec.config = None;
     spec.plan = plan.iter().cloned().map(PlanEntry).collect();
     if plan.is_empty() {
