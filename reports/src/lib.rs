@@ -43,6 +43,7 @@ pub mod sink;
 pub mod stories;
 pub mod story;
 mod svg;
+pub mod sweep;
 pub mod table;
 pub mod timeline;
 pub mod wilson;

@@ -31,6 +31,8 @@ pub enum Command {
     Shrink(ShrinkArgs),
     /// Run the matrix of algorithms x scenarios and write a report.
     Compare(CompareArgs),
+    /// Sweep one or two settings over a grid, for one or more designs on the same seeds; write safe-region maps.
+    Sweep(crate::commands::sweep::SweepCommandArgs),
     /// Rebuild a report from saved report directories, merging shards.
     Report(ReportArgs),
     /// Measure simulation speed on one core against a bare madsim RPC loop.
@@ -48,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Shrink(args) => commands::shrink::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Sweep(args) => commands::sweep::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Bench(args) => commands::bench::run(args),
     };

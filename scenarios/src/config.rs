@@ -27,14 +27,7 @@ pub fn load(path: &Path) -> Result<Experiment, String> {
 /// Validate the text of scenario file `path` (which need not exist yet: `shrink` checks what it will write).
 pub fn parse(path: &Path, text: &str) -> Result<Experiment, String> {
     let name = path.display();
-    let located = |e: toml::de::Error| {
-        let message = e.message().trim().replace('\n', " ");
-        let Some(span) = e.span() else { return format!("{name}: {message}") };
-        // Quote the offending line: a type error's span is the value, so the line names the key.
-        let line = text[..span.start].matches('\n').count() + 1;
-        let source = text.lines().nth(line - 1).unwrap_or("").trim();
-        format!("{name}:{line}: {message} (in `{}`)", quote(source))
-    };
+    let located = |e: toml::de::Error| located(path, text, e);
     let keys: toml::Table = toml::from_str(text).map_err(located)?;
     if let Some((key, example)) = REQUIRED.iter().find(|(key, _)| !keys.contains_key(*key)) {
         return Err(format!("{name}: {key} is required (e.g. {example})"));
@@ -52,4 +45,25 @@ pub fn parse(path: &Path, text: &str) -> Result<Experiment, String> {
     let mut spec: ExperimentSpec = toml::from_str(text).map_err(located)?;
     spec.config = Some(path.display().to_string());
     Experiment::new(spec).map_err(|e| format!("{name}: {e}"))
+}
+
+/// A TOML error as one line: the file, the line and the line's text.
+fn located(path: &Path, text: &str, e: toml::de::Error) -> String {
+    let name = path.display();
+    let message = e.message().trim().replace('\n', " ");
+    let Some(span) = e.span() else { return format!("{name}: {message}") };
+    // Quote the offending line: a type error's span is the value, so the line names the key.
+    let line = text[..span.start].matches('\n').count() + 1;
+    let source = text.lines().nth(line - 1).unwrap_or("").trim();
+    format!("{name}:{line}: {message} (in `{}`)", quote(source))
+}
+
+/// Read a sweep file ([`crate::grid::SweepSpec`]); `Grid::new` validates it.
+pub fn load_sweep(path: &Path) -> Result<crate::grid::SweepSpec, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read sweep file {}: {e}", path.display()))?;
+    let keys: toml::Table = toml::from_str(&text).map_err(|e| located(path, &text, e))?;
+    if keys.get("base").and_then(|b| b.get("algorithm")).is_some() {
+        return Err(format!("{}: base.algorithm: the designs go in `designs`, not the base", path.display()));
+    }
+    toml::from_str(&text).map_err(|e| located(path, &text, e))
 }

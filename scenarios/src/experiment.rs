@@ -173,7 +173,8 @@ impl Experiment {
             let known: Vec<&str> = algorithms::designs().iter().map(|d| d.name()).collect();
             format!("unknown algorithm '{}' (known: {}; see `locksim list`)", spec.algorithm, known.join(", "))
         })?;
-        if !spec.scenario_params.is_empty() && !(spec.plan.is_empty() && spec.faults.is_empty()) {
+        let builtin = spec.plan.is_empty() && spec.faults.is_empty();
+        if !spec.scenario_params.is_empty() && !builtin {
             return Err(
                 "scenario_params size a built-in scenario: a file with [[faults]] or [[plan]] sets its sizes there"
                     .into(),

@@ -3,6 +3,7 @@
 //! -> history -> verdict.
 
 pub mod args;
+pub mod axis;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod draw;
 pub mod experiment;
 pub mod failure;
 pub mod fault_rules;
+pub mod grid;
 pub mod hazards;
 pub mod plan;
 pub mod progress;
