@@ -137,6 +137,13 @@ fn a_redlock_holder_paused_past_its_validity_rechecks_before_writing() {
     let unchecked = corrupted("session-pause", &cell("redlock", &["recheck=false"]), BREAK_SEEDS);
     assert!(!unchecked.is_empty(), "session-pause no longer corrupts redlock without recheck in {BREAK_SEEDS} seeds");
     let rechecked = corrupted("session-pause", &cell("redlock", &["recheck=true"]), SAFE_SEEDS);
+    // And a valid lock passes the recheck: with no fault, the writes go through.
+    let calm = experiment("none", &cell("redlock", &["recheck=true"])).run(0).unwrap().metrics;
+    assert!(
+        calm.writes_accepted >= 100,
+        "redlock with recheck wrote only {} times with no fault",
+        calm.writes_accepted
+    );
     assert!(rechecked.is_empty(), "redlock with recheck corrupted in seeds {rechecked:?}");
 }
 
