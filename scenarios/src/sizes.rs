@@ -68,9 +68,4 @@ impl Sizes {
         );
         self.fixed.get(name).copied()
     }
-
-    /// Whether any size is fixed.
-    pub fn is_empty(&self) -> bool {
-        self.fixed.is_empty()
-    }
 }

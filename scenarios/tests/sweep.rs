@@ -170,3 +170,15 @@ fn another_report_in_out_is_never_overwritten() {
     assert_eq!(read(&dir, "notes.txt"), "mine");
     assert!(!dir.join("runs.csv").exists());
 }
+
+#[test]
+fn a_sweep_file_asking_for_a_trillion_seeds_is_refused_before_any_is_listed() {
+    let file = std::env::temp_dir().join(format!("locksim-sweep-{}-huge.toml", std::process::id()));
+    let body = "designs = [\"cache\"]\nseeds = 1000000000000\n[base]\nscenario = \"none\"\n[[axis]]\nkey = \"clients\"\nvalues = [2, 3]\n";
+    std::fs::write(&file, body).unwrap();
+    let out = locksim(&["sweep", "--config", file.to_str().unwrap(), "--dry-run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("a sweep runs 1 to 1000000 seeds per point"), "{stderr}");
+    std::fs::remove_file(file).unwrap();
+}

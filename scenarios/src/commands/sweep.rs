@@ -26,7 +26,7 @@ use sim::runner::run_seeds_until;
 
 use crate::args::{SweepArgs, WorkloadArgs};
 use crate::failure::Failure;
-use crate::grid::{AxisSpec, AxisValues, DesignEntry, Grid, SweepSpec};
+use crate::grid::{AxisSpec, AxisValues, DesignEntry, Grid, SweepSpec, MAX_RUNS};
 use crate::progress;
 
 #[derive(Args, Debug)]
@@ -70,7 +70,12 @@ const KIND: &str = "sweep";
 
 pub fn run(args: SweepCommandArgs) -> Result<ExitCode, Failure> {
     let spec = sweep_spec(&args).map_err(Failure::BadInput)?;
-    let seeds = args.seeds.seeds(spec.seeds).map_err(Failure::BadInput)?;
+    // Bounded before the seed list is built: a file may ask for any count.
+    let count = args.seeds.seeds.unwrap_or(spec.seeds);
+    if count == 0 || count > MAX_RUNS {
+        return Err(Failure::BadInput(format!("seeds = {count}: a sweep runs 1 to {MAX_RUNS} seeds per point")));
+    }
+    let seeds = args.seeds.seeds(count).map_err(Failure::BadInput)?;
     let grid = Grid::new(SweepSpec { seeds: seeds.len() as u64, ..spec }).map_err(Failure::BadInput)?;
     let total = grid.runs(seeds.len() as u64);
     let shape: Vec<String> = grid.axes.iter().map(|a| format!("{} ({} values)", a.name, a.values.len())).collect();
