@@ -33,18 +33,19 @@ pub struct SweepSpec {
     #[serde(default)]
     pub title: String,
     pub designs: Vec<DesignEntry>,
-    /// Seeds per point unless `--seeds` says otherwise.
-    #[serde(default = "default_seeds")]
-    pub seeds: u64,
+    /// Seeds per point unless `--seeds` says otherwise (default
+    /// [`DEFAULT_SEEDS`]). Not kept in the manifest: shards of one sweep run
+    /// other seeds of the same grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<u64>,
     /// Everything but the design: a scenario file's keys.
     #[serde(default)]
     pub base: ExperimentSpec,
     pub axis: Vec<AxisSpec>,
 }
 
-fn default_seeds() -> u64 {
-    20
-}
+/// Seeds per point when neither the file nor `--seeds` says.
+pub const DEFAULT_SEEDS: u64 = 20;
 
 /// A design, bare (`"cache"`) or with parameters (`{ algorithm = "lease-fencing", params = { fencing = false } }`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,7 +112,8 @@ pub struct Grid {
 const RESERVED: &[&str] = &["design", "point", "seeds", "replay"];
 
 impl Grid {
-    pub fn new(spec: SweepSpec) -> Result<Grid, String> {
+    /// Check `spec` for `seeds` seeds per point (the run limit) and build it.
+    pub fn new(spec: SweepSpec, seeds: u64) -> Result<Grid, String> {
         if spec.designs.is_empty() || spec.designs.len() > MAX_DESIGNS {
             return Err(format!("a sweep needs 1 to {MAX_DESIGNS} designs, got {}", spec.designs.len()));
         }
@@ -128,12 +130,11 @@ impl Grid {
         }
         let points = axes.iter().try_fold(1usize, |n, a| n.checked_mul(a.values.len()).filter(|&n| n <= MAX_POINTS));
         let points = points.ok_or_else(|| format!("the grid has more than {MAX_POINTS} points (the limit)"))?;
-        let runs = (spec.designs.len() * points) as u64 * spec.seeds;
-        if runs > MAX_RUNS || spec.seeds == 0 {
+        let runs = (spec.designs.len() * points) as u64 * seeds;
+        if runs > MAX_RUNS || seeds == 0 {
             return Err(format!(
-                "{} designs x {points} points x {} seeds = {runs} runs; a sweep runs 1 to {MAX_RUNS}",
+                "{} designs x {points} points x {seeds} seeds = {runs} runs; a sweep runs 1 to {MAX_RUNS}",
                 spec.designs.len(),
-                spec.seeds
             ));
         }
         let coords: Vec<Vec<i64>> = match &axes[..] {

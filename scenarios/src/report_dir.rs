@@ -15,15 +15,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use reports::atomic::write_atomic;
 use reports::runs_csv::RunsCsv;
 use reports::{CellReport, File, RenderError, Report, Sink, ViolationStory};
-use sim::hash::Fnv64;
 use sim::record::RunRecord;
 use sim::runner::SeedPanic;
 
 use crate::experiment::{Experiment, ExperimentSpec};
 use crate::failure::Failure;
+use crate::out_dir;
 use crate::shrink::story::shrunk_case;
 use crate::sweep::CellResult;
 
@@ -57,9 +56,7 @@ impl Manifest {
 }
 
 fn checksum(cells: &[ExperimentSpec]) -> String {
-    let mut hash = Fnv64::default();
-    serde_json::to_writer(&mut hash, cells).expect("specs serialize");
-    format!("{:016x}", hash.finish())
+    out_dir::checksum(cells)
 }
 
 /// The index of the cell, among `names`, that `r` is a row of.
@@ -123,6 +120,9 @@ pub fn cell_output(
 
 /// Read a report directory's manifest and runs; errors are one line (bad input).
 pub fn load(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), String> {
+    if crate::sweep_dir::is_sweep(dir) {
+        return Err(format!("{} holds a locksim sweep, not a comparison", dir.display()));
+    }
     let manifest_path = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
         format!("cannot read {}: {e} (is {} a locksim report directory?)", manifest_path.display(), dir.display())
@@ -208,32 +208,13 @@ pub fn write(out: &Path, manifest: &Manifest, report: &Report<'_>) -> Result<(),
     Ok(())
 }
 
-/// Render one sink, empty the subdirectories it owns, then write its files.
+/// Render one sink, then write its files into the subdirectories it owns.
 fn write_sink(out: &Path, sink: &dyn Sink, report: &Report<'_>) -> Result<(), Failure> {
-    let io =
-        |what: &str, e: std::io::Error| Failure::Internal(format!("cannot write {what} in {}: {e}", out.display()));
     let files = sink.render(report).map_err(|RenderError { path, cause }| {
         Failure::Internal(format!("cannot write {path} in {}: {cause}", out.display()))
     })?;
-    // A subdirectory with no file to hold (no story, no shrunk case) is not left behind.
-    for dir in sink.owns() {
-        if out.join(dir).is_dir() {
-            for entry in std::fs::read_dir(out.join(dir)).map_err(|e| io(dir, e))?.flatten() {
-                std::fs::remove_file(entry.path()).map_err(|e| io(dir, e))?;
-            }
-            if !files.iter().any(|f| f.path.starts_with(&format!("{dir}/"))) {
-                std::fs::remove_dir(out.join(dir)).map_err(|e| io(dir, e))?;
-            }
-        }
-    }
-    for File { path, bytes } in files {
-        let file = out.join(&path);
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io(&path, e))?;
-        }
-        write_atomic(&file, &bytes).map_err(|e| io(&path, e))?;
-    }
-    Ok(())
+    let files = files.into_iter().map(|File { path, bytes }| (path, bytes)).collect();
+    out_dir::write_files(out, sink.owns(), files).map_err(Failure::Internal)
 }
 
 /// `manifest.json`: the directory's own file (reports know no experiment settings).

@@ -182,3 +182,194 @@ fn a_sweep_file_asking_for_a_trillion_seeds_is_refused_before_any_is_listed() {
     assert!(stderr.contains("a sweep runs 1 to 1000000 seeds per point"), "{stderr}");
     std::fs::remove_file(file).unwrap();
 }
+
+/// A small two-design, two-point sweep into `dir` with `extra` flags.
+fn small_sweep(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["sweep", "-a", "cache,redlock", "-s", "gc-pause", "--duration", "10"];
+    args.extend(["--axis", "scenario.pause_ms=500,5000", "--out", dir.to_str().unwrap()]);
+    args.extend(extra);
+    locksim(&args)
+}
+
+/// Every file below `dir`, by relative path, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                files.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn assert_same_tree(a: &Path, b: &Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>(), "different files");
+    for (name, bytes) in &ta {
+        assert!(
+            bytes == &tb[name],
+            "{name} differs:\n{}\n---\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(&tb[name])
+        );
+    }
+}
+
+#[test]
+fn two_shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
+    let (whole, low, high, merged) = (scratch("whole"), scratch("shard0"), scratch("shard1"), scratch("merged"));
+    let ok = |out: Output| assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(small_sweep(&whole, &["--seeds", "6"]));
+    ok(small_sweep(&low, &["--seeds", "3"]));
+    ok(small_sweep(&high, &["--seeds", "3", "--seed-start", "3"]));
+    let out = locksim(&["report", low.to_str().unwrap(), high.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    ok(out);
+    assert!(tree(&whole).len() >= 5, "{:?}", tree(&whole).keys());
+    assert_same_tree(&whole, &merged);
+    // Merging into one of the shards gives the same again.
+    ok(locksim(&["report", low.to_str().unwrap(), high.to_str().unwrap(), "--out", low.to_str().unwrap()]));
+    assert_same_tree(&whole, &low);
+    for dir in [whole, low, high, merged] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn resuming_a_sweep_runs_only_the_missing_seeds_and_equals_a_straight_run() {
+    let (straight, resumed) = (scratch("straight"), scratch("resumed"));
+    let ok = |out: Output| assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(small_sweep(&straight, &["--seeds", "4"]));
+    ok(small_sweep(&resumed, &["--seeds", "2"]));
+    // Without --resume, a run that would drop the seeds already there is refused.
+    let dropped = small_sweep(&resumed, &["--seeds", "2", "--seed-start", "2"]);
+    assert_eq!(dropped.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&dropped.stderr).contains("add --resume"));
+    let out = small_sweep(&resumed, &["--seeds", "4", "--resume"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("(8 already in --out)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ok(out);
+    assert_same_tree(&straight, &resumed);
+    // Another sweep in the same directory is refused, with or without --resume.
+    for extra in [&["--seeds", "4"][..], &["--seeds", "4", "--resume", "--duration", "11"]] {
+        let other = locksim(
+            &[
+                &["sweep", "-a", "cache", "-s", "gc-pause", "--axis", "scenario.pause_ms=500,5000"][..],
+                extra,
+                &["--out", resumed.to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        assert_eq!(other.status.code(), Some(2), "{extra:?}");
+        assert!(String::from_utf8_lossy(&other.stderr).contains("holds a sweep with other settings"));
+    }
+    assert_same_tree(&straight, &resumed);
+    for dir in [straight, resumed] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn shards_of_different_sweeps_or_kinds_do_not_merge() {
+    let (a, b, edited, out) = (scratch("merge-a"), scratch("merge-b"), scratch("merge-edited"), scratch("merge-out"));
+    assert_eq!(small_sweep(&a, &["--seeds", "1"]).status.code(), Some(0));
+    assert_eq!(small_sweep(&b, &["--seeds", "1", "--clients", "4"]).status.code(), Some(0));
+    let refused = |dirs: &[&Path], mentions: &str, code: i32| {
+        let mut args = vec!["report".to_string()];
+        args.extend(dirs.iter().map(|d| d.to_str().unwrap().to_string()));
+        args.extend(["--out".into(), out.to_str().unwrap().into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let result = locksim(&args);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(code), "{dirs:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(mentions), "'{stderr}' does not mention '{mentions}'");
+        assert!(!out.exists(), "{dirs:?} wrote --out");
+    };
+    refused(&[&a, &b], "holds a different sweep", 2);
+    // A comparison is not a shard of a sweep.
+    let compare = scratch("merge-compare");
+    let made = locksim(&[
+        "compare",
+        "-a",
+        "cache",
+        "-s",
+        "none",
+        "--seeds",
+        "1",
+        "--duration",
+        "5",
+        "--no-shrink",
+        "--out",
+        compare.to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", String::from_utf8_lossy(&made.stderr));
+    refused(&[&a, &compare], "is not a sweep", 2);
+    // A hand edit of the manifest shows.
+    std::fs::create_dir_all(&edited).unwrap();
+    for f in ["runs.csv", "manifest.json"] {
+        std::fs::copy(a.join(f), edited.join(f)).unwrap();
+    }
+    let manifest = read(&edited, "manifest.json").replacen("\"duration_s\": 10", "\"duration_s\": 12", 1);
+    std::fs::write(edited.join("manifest.json"), manifest).unwrap();
+    refused(&[&a, &edited], "was edited by hand", 2);
+    // The same run with another trace hash in one shard: not deterministic (exit 3).
+    std::fs::copy(a.join("manifest.json"), edited.join("manifest.json")).unwrap();
+    let runs = read(&a, "runs.csv");
+    let second = runs.lines().nth(1).unwrap();
+    let hash = second.split(',').find(|f| f.len() == 16 && f.chars().all(|c| c.is_ascii_hexdigit())).unwrap();
+    let altered = second.replacen(hash, "0123456789abcdef", 1);
+    std::fs::write(edited.join("runs.csv"), runs.replacen(second, &altered, 1)).unwrap();
+    refused(&[&a, &edited], "not deterministic", 3);
+    for dir in [a, b, edited, compare] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn ctrl_c_saves_the_finished_runs_and_resume_completes_the_sweep() {
+    let (dir, straight) = (scratch("sweep-interrupted"), scratch("sweep-uninterrupted"));
+    let mut args = vec!["sweep", "-a", "cache,redlock", "-s", "gc-pause", "--duration", "10", "--seeds", "30"];
+    args.extend(["--axis", "scenario.pause_ms=500,5000", "--jobs", "1", "--out", dir.to_str().unwrap()]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_locksim")).args(&args).spawn().unwrap();
+    // The handler is installed once the directory is claimed.
+    while !dir.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("sweep ended before it could be interrupted: {status}");
+        }
+        std::thread::yield_now();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    if status.code() == Some(0) {
+        eprintln!("the sweep finished before the interrupt landed; nothing to check");
+        return;
+    }
+    assert_eq!(status.code(), Some(130));
+    let rows = read(&dir, "runs.csv").lines().count() - 1;
+    assert!(rows < 120, "{rows} rows");
+    // No map of a sweep whose points have not all run.
+    assert!(!dir.join("report.md").exists() && !dir.join("points.csv").exists());
+    args.push("--resume");
+    let done = locksim(&args);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let mut whole = args.clone();
+    whole.pop();
+    let at = whole.iter().position(|a| *a == dir.to_str().unwrap()).unwrap();
+    whole[at] = straight.to_str().unwrap();
+    assert_eq!(locksim(&whole).status.code(), Some(0));
+    assert_same_tree(&straight, &dir);
+    for d in [dir, straight] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -147,19 +147,7 @@ fn claim_out(out: &Path, manifest: &Manifest, seeds: &[u64], resume: bool) -> Re
         }
         return Ok(Vec::new());
     }
-    if out.exists() {
-        let entries = std::fs::read_dir(out).map_err(|e| format!("--out {shown}: {e}"))?;
-        if entries.count() > 0 {
-            return Err(format!(
-                "--out {shown} is not empty and holds no locksim report; choose a new or empty directory"
-            ));
-        }
-    }
-    std::fs::create_dir_all(out).map_err(|e| format!("--out {shown}: cannot create it: {e}"))?;
-    let probe = out.join(".locksim-write-check");
-    std::fs::write(&probe, b"")
-        .and_then(|_| std::fs::remove_file(&probe))
-        .map_err(|e| format!("--out {shown}: cannot write there: {e}"))?;
+    crate::out_dir::claim_empty(out, "locksim report")?;
     Ok(Vec::new())
 }
 

@@ -1,33 +1,33 @@
 //! `locksim sweep`: one or two axes over a grid, N seeds per point, for one
-//! or more designs on the same seeds; writes the sweep directory (`runs.csv`,
-//! `points.csv`, `boundary.csv`, `report.md`, `manifest.json`) and prints
-//! each design's safe-region boundary.
+//! or more designs on the same seeds; writes the sweep directory
+//! ([`crate::sweep_dir`]) and prints each design's safe-region boundary.
 //!
 //! Every point is validated before anything runs or is written. Results do
-//! not depend on `--jobs`: runs go into slots by their index in one
-//! canonical list (design, point, seed) and files are written from it.
-//! Not yet here (issue 15's later steps): `--resume`, `locksim report`
-//! merging sweep shards, the SVG maps and the HTML page. An interrupted
-//! sweep writes nothing.
+//! not depend on `--jobs`: every run is keyed by (design, point, seed) and
+//! files are written in key order. Ctrl-C stops starting runs, saves the
+//! rows that finished (exit 130), and `--resume` runs only what is missing.
+//! Shards (`--seed-start/--seeds` slices of one sweep) merge with
+//! `locksim report`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::Args;
-use serde::{Deserialize, Serialize};
 
-use reports::atomic::write_atomic;
 use reports::sweep::boundary::boundary;
-use reports::sweep::rows::{self, SweepRow};
-use reports::sweep::{page, tables, AxisInfo, DesignMap, PointSummary, SweepReport};
+use reports::sweep::page;
+use reports::sweep::rows::SweepRow;
+use reports::sweep::SweepReport;
 use sim::runner::run_seeds_until;
 
 use crate::args::{SweepArgs, WorkloadArgs};
 use crate::failure::Failure;
-use crate::grid::{AxisSpec, AxisValues, DesignEntry, Grid, SweepSpec, MAX_RUNS};
+use crate::grid::{AxisSpec, AxisValues, DesignEntry, Grid, SweepSpec, DEFAULT_SEEDS, MAX_RUNS};
 use crate::progress;
+use crate::sweep_dir::{self, Key, SweepManifest};
 
 #[derive(Args, Debug)]
 pub struct SweepCommandArgs {
@@ -52,31 +52,23 @@ pub struct SweepCommandArgs {
     /// Output directory.
     #[arg(long, default_value = "locksim-sweep")]
     pub out: PathBuf,
+    /// Continue an interrupted sweep in --out: runs already there are not run again.
+    #[arg(long)]
+    pub resume: bool,
     /// Check the sweep and say how many runs it takes; run nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
 
-/// `manifest.json` of a sweep directory.
-#[derive(Serialize, Deserialize)]
-struct SweepManifest {
-    locksim: String,
-    kind: String,
-    sweep: SweepSpec,
-}
-
-const MANIFEST: &str = "manifest.json";
-const KIND: &str = "sweep";
-
 pub fn run(args: SweepCommandArgs) -> Result<ExitCode, Failure> {
     let spec = sweep_spec(&args).map_err(Failure::BadInput)?;
     // Bounded before the seed list is built: a file may ask for any count.
-    let count = args.seeds.seeds.unwrap_or(spec.seeds);
+    let count = args.seeds.seeds.or(spec.seeds).unwrap_or(DEFAULT_SEEDS);
     if count == 0 || count > MAX_RUNS {
         return Err(Failure::BadInput(format!("seeds = {count}: a sweep runs 1 to {MAX_RUNS} seeds per point")));
     }
     let seeds = args.seeds.seeds(count).map_err(Failure::BadInput)?;
-    let grid = Grid::new(SweepSpec { seeds: seeds.len() as u64, ..spec }).map_err(Failure::BadInput)?;
+    let grid = Grid::new(spec, seeds.len() as u64).map_err(Failure::BadInput)?;
     let total = grid.runs(seeds.len() as u64);
     let shape: Vec<String> = grid.axes.iter().map(|a| format!("{} ({} values)", a.name, a.values.len())).collect();
     let what = format!(
@@ -90,41 +82,66 @@ pub fn run(args: SweepCommandArgs) -> Result<ExitCode, Failure> {
         println!("sweep: {what}; nothing run (--dry-run)");
         return Ok(ExitCode::SUCCESS);
     }
-    claim(&args.out).map_err(Failure::BadInput)?;
+    let manifest = SweepManifest::new(&grid.spec);
+    let prior = sweep_dir::claim(&args.out, &grid, &manifest, &seeds, args.resume).map_err(Failure::BadInput)?;
+    let mut rows: BTreeMap<Key, SweepRow> = BTreeMap::new();
+    for row in prior {
+        let key = sweep_dir::key(&grid, &row).expect("load checked every row against the grid");
+        rows.insert(key, row);
+    }
+    // Every (design, point, seed) not already in the directory, in key order.
+    let mut todo: Vec<Key> = Vec::new();
+    for d in 0..grid.designs.len() {
+        for p in 0..grid.points.len() {
+            todo.extend(seeds.iter().map(|&s| (d, p, s)).filter(|key| !rows.contains_key(key)));
+        }
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    eprintln!("sweep: {what}");
-    let bar = progress::bar_of(total, "sweep", "runs");
-    let per_design = (grid.points.len() * seeds.len()) as u64;
-    let tasks: Vec<u64> = (0..total).collect();
+    eprintln!(
+        "sweep: {what}{}",
+        if rows.is_empty() { String::new() } else { format!(" ({} already in --out)", rows.len()) }
+    );
+    let bar = progress::bar_of(todo.len() as u64, "sweep", "runs");
+    let tasks: Vec<u64> = (0..todo.len() as u64).collect();
     let results = run_seeds_until(
         &tasks,
         args.seeds.jobs(),
         &stop,
         |task| {
-            let (d, rest) = ((task / per_design) as usize, task % per_design);
-            let (p, s) = ((rest / seeds.len() as u64) as usize, seeds[(rest % seeds.len() as u64) as usize]);
+            let (d, p, seed) = todo[task as usize];
             let experiment = &grid.experiments[d][p];
-            experiment.run(s).map(|run| experiment.record(&run))
+            experiment.run(seed).map(|run| experiment.record(&run))
         },
         || bar.inc(1),
     );
     bar.finish_and_clear();
-    if stop.load(Ordering::Relaxed) {
-        eprintln!("interrupted: nothing written (a sweep is written when it ends)");
-        return Ok(ExitCode::from(130));
+    for (&(d, p, seed), result) in todo.iter().zip(results) {
+        let Some(result) = result else { continue };
+        let record = result.map_err(|e| Failure::Internal(e.to_string()))?;
+        debug_assert_eq!(record.seed, seed);
+        rows.insert(
+            (d, p, seed),
+            SweepRow { design: grid.designs[d].clone(), point: p, coords: grid.points[p].clone(), record },
+        );
     }
-    let mut rows = Vec::with_capacity(results.len());
-    for (task, result) in results.into_iter().enumerate() {
-        let record = result.expect("not interrupted: every run ran").map_err(|e| Failure::Internal(e.to_string()))?;
-        let (d, p) = (task / per_design as usize, (task % per_design as usize) / seeds.len());
-        rows.push(SweepRow { design: grid.designs[d].clone(), point: p, coords: grid.points[p].clone(), record });
+    let report = sweep_dir::gather(&grid, &rows);
+    sweep_dir::write(&args.out, &grid, &manifest, &rows, report.as_ref()).map_err(Failure::Internal)?;
+    match report {
+        Some(report) if !stop.load(Ordering::Relaxed) => {
+            print_summary(&report, &args.out);
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            eprintln!(
+                "interrupted: {} runs saved in {}; run the same command with --resume to finish (the maps are drawn when every point has run)",
+                rows.len(),
+                args.out.display()
+            );
+            Ok(ExitCode::from(130))
+        }
     }
-    let report = gather(&grid, &rows, seeds.len());
-    write(&args.out, &grid, &rows, &report)?;
-    print_summary(&report, &args.out);
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The sweep as the file or the flags give it.
@@ -151,75 +168,11 @@ fn sweep_spec(args: &SweepCommandArgs) -> Result<SweepSpec, String> {
             Ok(AxisSpec { key: key.trim().into(), name: None, values: AxisValues::Text(values.into()) })
         })
         .collect::<Result<_, String>>()?;
-    Ok(SweepSpec { title: String::new(), designs, seeds: 20, base, axis })
-}
-
-/// `out` is new, empty, or an earlier sweep's directory (rewritten).
-fn claim(out: &Path) -> Result<(), String> {
-    let shown = out.display();
-    let manifest = out.join(MANIFEST);
-    if manifest.exists() {
-        let text = std::fs::read_to_string(&manifest).map_err(|e| format!("--out {shown}: {e}"))?;
-        return match serde_json::from_str::<SweepManifest>(&text) {
-            Ok(m) if m.kind == KIND => Ok(()),
-            _ => Err(format!("--out {shown} holds another kind of locksim report; choose another --out")),
-        };
-    }
-    if out.exists() {
-        let entries = std::fs::read_dir(out).map_err(|e| format!("--out {shown}: {e}"))?;
-        if entries.count() > 0 {
-            return Err(format!(
-                "--out {shown} is not empty and holds no locksim sweep; choose a new or empty directory"
-            ));
-        }
-    }
-    std::fs::create_dir_all(out).map_err(|e| format!("--out {shown}: cannot create it: {e}"))
-}
-
-fn gather(grid: &Grid, rows: &[SweepRow], seeds: usize) -> SweepReport {
-    let per_point = rows.chunks(seeds);
-    let mut designs: Vec<DesignMap> =
-        grid.designs.iter().map(|label| DesignMap { label: label.clone(), points: Vec::new() }).collect();
-    for (i, chunk) in per_point.enumerate() {
-        let (d, p) = (i / grid.points.len(), i % grid.points.len());
-        let records: Vec<_> = chunk.iter().map(|r| r.record.clone()).collect();
-        let experiment = &grid.experiments[d][p];
-        designs[d].points.push(PointSummary::new(grid.points[p].clone(), &records, |s| experiment.replay_command(s)));
-    }
-    let b = &grid.spec.base;
-    SweepReport {
-        title: grid.spec.title.clone(),
-        base: format!("`{}` under `{}`, {} s per seed, {} clients", b.workload, b.scenario, b.duration_s, b.clients),
-        axes: grid
-            .axes
-            .iter()
-            .map(|a| AxisInfo { name: a.name.clone(), values: a.values.clone(), log: a.log })
-            .collect(),
-        designs,
-        seeds,
-    }
-}
-
-fn write(out: &Path, grid: &Grid, rows: &[SweepRow], report: &SweepReport) -> Result<(), Failure> {
-    let axes: Vec<String> = grid.axes.iter().map(|a| a.name.clone()).collect();
-    let manifest =
-        SweepManifest { locksim: env!("CARGO_PKG_VERSION").into(), kind: KIND.into(), sweep: grid.spec.clone() };
-    let files: Vec<(&str, Vec<u8>)> = vec![
-        (rows::PATH, rows::to_csv(&axes, rows).map_err(internal(rows::PATH))?),
-        (tables::POINTS, tables::points_csv(report).map_err(internal(tables::POINTS))?),
-        (tables::BOUNDARY, tables::boundary_csv(report).map_err(internal(tables::BOUNDARY))?),
-        (page::PATH, page::markdown(report).into_bytes()),
-        (MANIFEST, serde_json::to_vec_pretty(&manifest).expect("a manifest serializes")),
-    ];
-    for (name, bytes) in files {
-        write_atomic(&out.join(name), &bytes)
-            .map_err(|e| Failure::BadInput(format!("--out {}: cannot write {name}: {e}", out.display())))?;
-    }
-    Ok(())
+    Ok(SweepSpec { title: String::new(), designs, seeds: None, base, axis })
 }
 
 /// The terminal's answer: per design, where it stayed safe.
-fn print_summary(report: &SweepReport, out: &Path) {
+pub(super) fn print_summary(report: &SweepReport, out: &Path) {
     let along = report.axes.last().map_or("value", |a| a.name.as_str());
     for design in &report.designs {
         let rows: Vec<String> = boundary(&report.axes, &design.points)
@@ -236,9 +189,4 @@ fn print_summary(report: &SweepReport, out: &Path) {
         println!("{:<40} {}", design.label, rows.join("; "));
     }
     println!("report: {}", out.join(page::PATH).display());
-}
-
-/// A file that cannot be rendered is locksim's bug.
-fn internal<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> Failure + '_ {
-    move |e| Failure::Internal(format!("{what}: {e}"))
 }
