@@ -8,6 +8,9 @@
 //! ([`crate::plots::all`]), and for each [`crate::ViolationStory`] its replay
 //! command, its narrative and its timeline.
 //! All text from the caller is escaped.
+//!
+//! A sweep's page ([`crate::sweep::html`]) starts and holds its maps the same
+//! way: `start_page` and `figure` are shared.
 
 use std::fmt::Write as _;
 

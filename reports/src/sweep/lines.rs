@@ -147,13 +147,10 @@ where
 
         for (d, design) in report.designs.iter().enumerate() {
             let c = color(d);
-            let readings: Vec<(f64, Reading)> =
-                x.at.iter().copied().zip(design.points.iter().map(|p| metric.read(p))).collect();
             // The band: along the upper bounds, then back along the lower ones.
-            let intervals: Vec<_> = readings
-                .iter()
-                .filter_map(|(at, r)| match r {
-                    Reading::Share { interval: Some(i), .. } => Some((*at, i.low, i.high)),
+            let intervals: Vec<(f64, f64, f64)> = (x.at.iter().zip(&design.points))
+                .filter_map(|(&at, p)| match metric.read(p) {
+                    Reading::Share { interval: Some(i), .. } => Some((at, i.low, i.high)),
                     _ => None,
                 })
                 .collect();
