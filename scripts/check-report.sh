@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Open a `locksim compare` report in headless Chromium and check that the page
-# really shows everything the report directory holds:
+# Open a `locksim compare` or `locksim sweep` report in headless Chromium and
+# check that the page really shows everything the report directory holds:
 #   - the comparison table (same header and rows as report.md);
 #   - every chart of DIR/plots/*.svg, inlined complete in its <figure id="STEM">;
 #   - every timeline of DIR/timelines/*.svg, inlined in a <section class="story">;
 #   - no parser error, and exactly as many top-level <svg> as chart + timeline files.
+# A sweep directory (DIR/manifest.json says "kind": "sweep") has no comparison
+# table and no stories: its maps, DIR/plots/*.svg, are checked as the charts are,
+# and the page must hold exactly as many top-level <svg> as map files.
 # The checks read the DOM Chromium built (--dump-dom), not the file on disk, so
 # they see what a browser sees. A screenshot is written to
 # DIR/report-screenshot.png for a person to look at, and the dumped DOM to
@@ -20,8 +23,8 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 if [ ! -f "$1/report.html" ]; then
-    # A missing report is a failed check, not a skip: compare should have written it.
-    echo "check-report: FAIL: $1/report.html does not exist (run locksim compare --out $1 first)"
+    # A missing report is a failed check, not a skip: compare or sweep should have written it.
+    echo "check-report: FAIL: $1/report.html does not exist (run locksim compare or sweep --out $1 first)"
     echo "check-report: 0 passed, 1 failed"
     exit 1
 fi
@@ -87,6 +90,7 @@ timeout -k 10 120 "$chrome" "${flags[@]}" --user-data-dir="$scratch/profile-shot
 # counted by a real parser instead of by grep.
 python3 - "$dir" "$dump_rc" "$shot_rc" "$scratch/dom.log" "$scratch/shot.log" <<'PY'
 import html.parser
+import json
 import pathlib
 import struct
 import sys
@@ -111,6 +115,20 @@ def check(ok, what):
 def finish():
     print(f"check-report: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def kind_of(directory):
+    """A sweep's manifest says "kind": "sweep"; a comparison's names no kind."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "compare"
+    return manifest.get("kind", "compare") if isinstance(manifest, dict) else "compare"
+
+
+sweep = kind_of(report) == "sweep"
+if sweep:
+    print("check-report: a sweep report: its maps, no comparison table or stories")
 
 
 def tail(log):
@@ -222,27 +240,29 @@ errors = doc.find_all("parsererror")
 check(not errors, "no parser error element in the page" + (f": {words(errors[0].text())[:200]}" if errors else ""))
 
 # 4. The comparison table: the same header and rows as report.md's table.
-md_rows = []
-for line in (report / "report.md").read_text(encoding="utf-8").splitlines():
-    if line.startswith("|"):
-        cells = [words(c) for c in line.strip().strip("|").split("|")]
-        if not all(set(c) <= set("-: ") for c in cells):  # skip the |---| separator
-            md_rows.append(cells)
-    elif md_rows:
-        break  # the table ended
-tables = doc.find_all("table")
-if check(len(tables) == 1, f"one comparison table in the page (found {len(tables)})"):
-    header = [words(th.text()) for th in tables[0].find_all("th")]
-    body = [[words(td.text()) for td in tr.find_all("td")] for tr in tables[0].find_all("tr") if tr.find_all("td")]
-    check(md_rows and [header] + body == md_rows,
-          f"comparison table: {len(header)} columns x {len(body)} rows, same cells as report.md "
-          f"({len(md_rows[0]) if md_rows else 0} columns x {max(len(md_rows) - 1, 0)} rows)")
+# (A sweep's report.md has grids per design instead; its page has no table.)
+if not sweep:
+    md_rows = []
+    for line in (report / "report.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            cells = [words(c) for c in line.strip().strip("|").split("|")]
+            if not all(set(c) <= set("-: ") for c in cells):  # skip the |---| separator
+                md_rows.append(cells)
+        elif md_rows:
+            break  # the table ended
+    tables = doc.find_all("table")
+    if check(len(tables) == 1, f"one comparison table in the page (found {len(tables)})"):
+        header = [words(th.text()) for th in tables[0].find_all("th")]
+        body = [[words(td.text()) for td in tr.find_all("td")] for tr in tables[0].find_all("tr") if tr.find_all("td")]
+        check(md_rows and [header] + body == md_rows,
+              f"comparison table: {len(header)} columns x {len(body)} rows, same cells as report.md "
+              f"({len(md_rows[0]) if md_rows else 0} columns x {max(len(md_rows) - 1, 0)} rows)")
 
 # Top-level SVGs: the charts and timelines themselves (an <svg> nested in
 # another <svg> would mean one chart swallowed what follows it).
 top_svgs = [n for n in doc.find_all("svg") if not n.inside("svg")]
 
-# 5. Every chart file is inlined, complete, in its figure.
+# 5. Every chart file (a sweep's: every map) is inlined, complete, in its figure.
 plot_files = sorted((report / "plots").glob("*.svg"))
 check(plot_files, f"plots/ holds chart files ({len(plot_files)})")
 for f in plot_files:
@@ -265,6 +285,12 @@ for f in plot_files:
 chart_svgs = [s for s in top_svgs if s.parent.tag == "figure" and "id" in s.parent.attrs]
 check(len(chart_svgs) == len(plot_files),
       f"charts: {len(chart_svgs)} chart <svg> in the page, {len(plot_files)} files in plots/")
+
+if sweep:
+    # 6. A sweep has no stories; 7. nothing extra or missing overall.
+    check(len(top_svgs) == len(plot_files),
+          f"svg count: {len(top_svgs)} top-level <svg> in the page = {len(plot_files)} maps")
+    finish()
 
 # 6. Every timeline file is inlined in a story section (matched by content).
 stories = doc.find_all("section", "story")

@@ -8,6 +8,9 @@
 //! ([`crate::plots::all`]), and for each [`crate::ViolationStory`] its replay
 //! command, its narrative and its timeline.
 //! All text from the caller is escaped.
+//!
+//! A sweep's page ([`crate::sweep::html`]) starts and holds its maps the same
+//! way: `start_page` and `figure` are shared.
 
 use std::fmt::Write as _;
 
@@ -39,13 +42,32 @@ code { background: #f4f4f4; padding: 0.15em 0.3em; }
 section.story { border-top: 1px solid #ddd; margin-top: 2em; }
 ";
 
+/// The page's head (with [`STYLE`]), its `<h1>` and the note under it; the
+/// caller writes the rest and `</body></html>`. Shared with a sweep's page.
+pub(crate) fn start_page(out: &mut String, title: &str, note: &str) {
+    let title = escape(title);
+    let _ = writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">");
+    let _ = writeln!(out, "<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>");
+    let _ = writeln!(out, "<h1>{title}</h1>\n<p class=\"note\">{}</p>", escape(note));
+}
+
+/// A chart inline in `<figure id="ID">` with its caption: `scripts/check-report.sh`
+/// finds a chart file's figure by its file stem as the id, and compares the
+/// inline SVG with the file.
+pub(crate) fn figure(out: &mut String, id: &str, svg: &str, caption: &str) {
+    let _ = writeln!(
+        out,
+        "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+        escape(id),
+        svg.trim_end(),
+        escape(caption)
+    );
+}
+
 /// The full report page.
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
-    let title = escape(&report.title);
-    let _ = writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">");
-    let _ = writeln!(out, "<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>");
-    let _ = writeln!(out, "<h1>{title}</h1>\n<p class=\"note\">{}</p>", escape(&report.note));
+    start_page(&mut out, &report.title, &report.note);
 
     let _ = writeln!(out, "<h2>Comparison</h2>\n<table>\n<thead><tr>");
     for heading in COLUMNS {
@@ -72,13 +94,7 @@ pub fn render(report: &Report<'_>) -> String {
 
     let _ = writeln!(out, "<h2>Charts</h2>");
     for plot in plots::all(&report.cells) {
-        let _ = writeln!(
-            out,
-            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
-            plot.file_stem,
-            plot.svg.trim_end(),
-            escape(plot.title)
-        );
+        figure(&mut out, plot.file_stem, &plot.svg, plot.title);
     }
 
     if !report.stories.is_empty() {

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-use super::draw::{bold, color, draw_legend, font, message_svg, row_label, text_style};
+use super::draw::{bold, color, draw_legend, font, format_value, message_svg, row_label, text_style};
 use super::grid::Grid;
 use crate::cell::CellReport;
 use crate::svg::text_width;
@@ -102,16 +102,6 @@ fn grouped_bars_svg(title: &str, x_desc: &str, cells: &[CellReport], value: fn(&
         let _ = root.present();
     }
     svg
-}
-
-fn format_value(v: f64) -> String {
-    if v >= 100.0 {
-        format!("{v:.0}")
-    } else if v >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-use super::draw::{bold, color, draw_legend, font, message_svg, row_label, text_style};
+use super::draw::{bold, color, draw_legend, font, format_ms, message_svg, row_label, text_style};
 use super::grid::Grid;
 use crate::cell::CellReport;
 use crate::svg::text_width;
@@ -30,19 +30,6 @@ pub fn quantile_name(q: f64) -> String {
         p.pop();
     }
     format!("p{}", p.trim_end_matches('.'))
-}
-
-fn format_ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{} s", trim_number(v / 1000.0))
-    } else {
-        format!("{} ms", trim_number(v))
-    }
-}
-
-fn trim_number(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Acquire latency quantiles per cell on a log axis, one row per cell.

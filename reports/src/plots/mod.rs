@@ -25,7 +25,7 @@
 //! colours, legends).
 
 mod bars;
-mod draw;
+pub(crate) mod draw;
 mod grid;
 mod latency;
 mod safety;

@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-use super::draw::{bold, font, message_svg, text_style};
+use super::draw::{bold, font, message_svg, percent, share_fill, text_style};
 use super::grid::Grid;
 use crate::cell::CellReport;
 use crate::svg::text_width;
@@ -83,9 +83,7 @@ fn draw_half<DB: DrawingBackend>(
         let _ = root.draw(&Text::new("no seeds", at, text_style(font(11.0), HPos::Center)));
         return;
     };
-    // Pale green when no seed failed; otherwise red, stronger with the share.
-    let fill = if k == 0 { RGBColor(226, 242, 228) } else { mix((253, 226, 222), (214, 96, 77), share.sqrt()) };
-    let _ = root.draw(&Rectangle::new([(x, y), (x + w, y + HALF_H)], fill.filled()));
+    let _ = root.draw(&Rectangle::new([(x, y), (x + w, y + HALF_H)], share_fill(k, share).filled()));
     let text = format!("{what} {} ({k}/{n})", percent(share));
     let _ = root.draw(&Text::new(text, (x + 8, y + 11), text_style(font(11.0), HPos::Left)));
     // The interval bar: a track for 0-100%, the interval on it, a tick at the share.
@@ -96,21 +94,6 @@ fn draw_half<DB: DrawingBackend>(
     let _ = root.draw(&PathElement::new(vec![(px(share), by - 6), (px(share), by + 6)], BLACK.stroke_width(2)));
     let range = format!("{}-{}", percent(low), percent(high));
     let _ = root.draw(&Text::new(range, (bx + bw + 6, by), text_style(font(10.0), HPos::Left)));
-}
-
-fn mix(a: (u8, u8, u8), b: (u8, u8, u8), t: f64) -> RGBColor {
-    let t = t.clamp(0.0, 1.0);
-    let m = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
-    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
-}
-
-fn percent(x: f64) -> String {
-    let p = 100.0 * x;
-    if p == 0.0 || p == 100.0 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
 }
 
 #[cfg(test)]

@@ -6,16 +6,28 @@
 //! - [`rows`], `runs.csv`, a row per (design, point, seed), read back exactly;
 //! - [`boundary`], the safe-region boundary per design;
 //! - [`tables`], `points.csv` and `boundary.csv`;
-//! - [`page`], the `report.md` page.
+//! - [`page`], the `report.md` page;
+//! - [`maps`], every map of a sweep (`plots/*.svg`): [`heatmap`]s of each
+//!   design over two axes, or [`lines`] of every design over one;
+//! - [`html`], the self-contained `report.html` page with every map inline.
+//!
+//! The caller writes a sweep directory from [`maps::maps`] (each [`maps::Map`]
+//! at its path), [`html::html`] at [`html::PATH`], and the files above.
 
 use sim::record::{RunRecord, Summary};
 
 use crate::wilson::{wilson, Interval};
 
 pub mod boundary;
+pub mod heatmap;
+pub mod html;
+pub mod lines;
+pub mod maps;
 pub mod page;
 pub mod rows;
 pub mod tables;
+#[cfg(test)]
+mod tests;
 
 /// One axis: its column name, its values, and whether they grow by a factor.
 #[derive(Clone, Debug, PartialEq, Eq)]
