@@ -5,7 +5,7 @@
 //! `manifest.json` (the sweep as checked, without its seeds, so shards of one
 //! sweep share it) — and, once every design and point has run the same
 //! seeds, the views: `points.csv`, `boundary.csv`, `report.md`,
-//! `report.html` and `plots/`. A directory whose points ran different seeds
+//! `report.html` and the maps in `plots/` ([`maps::maps`]). A directory whose points ran different seeds
 //! (an interrupted sweep) keeps its data and no views, so no map ever shows
 //! a point that did not run as safe.
 //!
@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use reports::sweep::rows::{self, SweepRow};
-use reports::sweep::{page, tables, AxisInfo, DesignMap, PointSummary, SweepReport};
+use reports::sweep::{html, maps, page, tables, AxisInfo, DesignMap, PointSummary, SweepReport};
 
 use crate::grid::{Grid, SweepSpec};
 use crate::out_dir;
@@ -28,7 +28,7 @@ use crate::out_dir;
 pub const MANIFEST: &str = "manifest.json";
 const KIND: &str = "sweep";
 /// The subdirectory of the maps, emptied on every write.
-const PLOTS: &str = "plots";
+const PLOTS: &str = maps::DIR;
 
 /// `manifest.json` of a sweep directory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,7 +172,7 @@ pub fn gather(grid: &Grid, rows: &BTreeMap<Key, SweepRow>) -> Option<SweepReport
     let b = &grid.spec.base;
     Some(SweepReport {
         title: grid.spec.title.clone(),
-        base: format!("`{}` under `{}`, {} s per seed, {} clients", b.workload, b.scenario, b.duration_s, b.clients),
+        base: format!("{} under {}, {} s per seed, {} clients", b.workload, b.scenario, b.duration_s, b.clients),
         axes: grid
             .axes
             .iter()
@@ -201,7 +201,7 @@ pub fn write(
     match report {
         Some(report) => out_dir::write_files(out, &[PLOTS], views(report)?),
         None => {
-            for name in [tables::POINTS, tables::BOUNDARY, page::PATH] {
+            for name in [tables::POINTS, tables::BOUNDARY, page::PATH, html::PATH] {
                 let _ = std::fs::remove_file(out.join(name));
             }
             out_dir::write_files(out, &[PLOTS], Vec::new())
@@ -211,9 +211,13 @@ pub fn write(
 
 /// Every view of a finished sweep, as (relative path, bytes).
 fn views(report: &SweepReport) -> Result<Vec<(String, Vec<u8>)>, String> {
-    Ok(vec![
+    Ok([
         (tables::POINTS.into(), tables::points_csv(report).map_err(|e| format!("{}: {e}", tables::POINTS))?),
         (tables::BOUNDARY.into(), tables::boundary_csv(report).map_err(|e| format!("{}: {e}", tables::BOUNDARY))?),
         (page::PATH.into(), page::markdown(report).into_bytes()),
-    ])
+        (html::PATH.into(), html::html(report).into_bytes()),
+    ]
+    .into_iter()
+    .chain(maps::maps(report).into_iter().map(|m| (m.path, m.svg.into_bytes())))
+    .collect())
 }
