@@ -14,7 +14,8 @@
 //! - [`timeline`]: the SVG picture of one history around a violation
 //!   ([`timeline::timeline_svg`]); [`window`] and `faults`: where a story
 //!   starts, and a history's faults as spans;
-//! - [`wilson`]: the 95% interval around "k of n seeds were unsafe".
+//! - [`wilson`]: the 95% interval around "k of n seeds were unsafe";
+//! - [`terminal`]: the compact summary `compare` prints (or its JSON form).
 //!
 //! The sinks (the data above never imports them, so no module cycle):
 //! - [`runs_csv`]: `runs.csv`, one row per seed run (the data, read back by `locksim report`);
@@ -45,6 +46,7 @@ pub mod story;
 mod svg;
 pub mod sweep;
 pub mod table;
+pub mod terminal;
 pub mod timeline;
 pub mod wilson;
 pub mod window;

@@ -186,6 +186,9 @@ pub struct CompareArgs {
     /// Do not shrink each violating cell's first violating seed.
     #[arg(long)]
     pub no_shrink: bool,
+    /// What to print when done: an aligned summary, or JSON for programs.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Runs each cell's shrink may spend (runs, not seconds: the report is the same on any machine).
     #[arg(long, default_value_t = 40, value_parser = run_count, allow_hyphen_values = true)]
     pub shrink_runs: u64,
@@ -199,6 +202,9 @@ pub struct ReportArgs {
     /// Where to write the merged report (may be one of the inputs).
     #[arg(long, default_value = "locksim-report")]
     pub out: std::path::PathBuf,
+    /// What to print when done: an aligned summary, or JSON for programs.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]

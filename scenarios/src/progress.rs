@@ -4,6 +4,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
+/// A bar counting seeds.
 pub fn bar(total: u64, label: &str) -> ProgressBar {
     bar_of(total, label, "seeds")
 }
@@ -14,13 +15,38 @@ pub fn bar_of(total: u64, label: &str, unit: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{elapsed_precise}} eta {{eta}}"
-        ))
-        .expect("template is valid")
-        .progress_chars("=> "),
-    );
+    bar.set_style(style(unit));
     bar.set_prefix(label.to_string());
     bar
+}
+
+/// A bar to [`restart`] for each piece of work in turn (hidden when stderr
+/// is not a terminal).
+pub fn reusable() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(0)
+}
+
+/// Reuse `bar` for the next piece of work: `total` of `unit`, from zero,
+/// under `label`, its clock restarted (a hidden bar stays hidden).
+pub fn restart(bar: &ProgressBar, total: u64, label: &str, unit: &str) {
+    if bar.is_hidden() {
+        return;
+    }
+    bar.set_style(style(unit));
+    bar.set_length(total);
+    bar.set_position(0);
+    bar.set_prefix(label.to_string());
+    bar.reset_elapsed();
+    bar.reset_eta();
+}
+
+fn style(unit: &str) -> ProgressStyle {
+    ProgressStyle::with_template(&format!(
+        "{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{elapsed_precise}} eta {{eta}}"
+    ))
+    .expect("template is valid")
+    .progress_chars("=> ")
 }

@@ -20,6 +20,7 @@ use reports::{CellReport, File, RenderError, Report, Sink, ViolationStory};
 use sim::record::RunRecord;
 use sim::runner::SeedPanic;
 
+use crate::args::Format;
 use crate::experiment::{Experiment, ExperimentSpec};
 use crate::failure::Failure;
 use crate::out_dir;
@@ -230,9 +231,16 @@ impl Sink for ManifestFile<'_> {
 const TITLE: &str = "locksim comparison";
 
 /// Print the comparison table and replay commands, and where the report is.
-pub fn print_summary(out: &Path, report: &Report<'_>) {
-    print!("{}", reports::markdown::summary(report));
-    println!("\nreport written to {} (report.md, report.html, runs.csv, plots/)", out.display());
+/// Print the compact summary ([`reports::terminal`]), as text or JSON.
+pub fn print_summary(out: &Path, report: &Report<'_>, format: Format) {
+    let dir = out.display().to_string();
+    match format {
+        Format::Table => print!("{}", reports::terminal::text(report, &dir)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&reports::terminal::json(report, &dir)).expect("a summary serializes")
+        ),
+    }
 }
 
 /// The line under the title: which seeds, how long, how many clients.

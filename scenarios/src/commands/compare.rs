@@ -82,31 +82,34 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
         let done: BTreeSet<u64> = prior.iter().filter(|r| same_cell(e.cell(), r)).map(|r| r.seed).collect();
         seeds.iter().copied().filter(|s| !done.contains(s)).collect()
     };
+    // Two lines for the whole run, redrawn in place and cleared at the end:
+    // every cell, and the cell at hand (its seeds, then its shrink). Bars are
+    // never added or removed midway, which left stale lines behind.
     let bars = MultiProgress::new();
     let total: usize = experiments.iter().map(|e| todo_of(e, &prior).len()).sum();
     let overall = bars.add(progress::bar(total as u64, "all cells"));
+    let current = bars.add(progress::reusable());
     let mut cells = Vec::new();
     for (i, experiment) in experiments.iter().enumerate() {
         let todo = todo_of(experiment, &prior);
         let label = format!("[{}/{}] {}", i + 1, experiments.len(), experiment.cell().join(" / "));
-        let bar = bars.add(progress::bar(todo.len() as u64, &label));
+        progress::restart(&current, todo.len() as u64, &label, "seeds");
         let mut records = sweep(experiment, &todo, jobs, &stop, || {
-            bar.inc(1);
+            current.inc(1);
             overall.inc(1);
         })?;
-        bar.finish_and_clear();
         // An interrupted sweep leaves the cell with some of its seeds only.
         let complete = records.len() == todo.len();
         let (mine, others): (Vec<_>, Vec<_>) = prior.into_iter().partition(|r| same_cell(experiment.cell(), r));
         prior = others;
         records.extend(mine);
-        let shrinking = bars.add(progress::bar_of(args.shrink_runs, &format!("{label}: shrinking"), "runs"));
-        let shrink = shrink_runs.filter(|_| !stop.load(Ordering::Relaxed)).map(|runs| (runs, &shrinking));
+        progress::restart(&current, args.shrink_runs, &format!("{label}: shrinking"), "runs");
+        let shrink = shrink_runs.filter(|_| !stop.load(Ordering::Relaxed)).map(|runs| (runs, &current));
         let output = cell_output(experiment, records, shrink)?;
-        shrinking.finish_and_clear();
         cells.push(CellOutput { complete, ..output });
         report_dir::write(&args.out, &manifest, &report_dir::gather(&manifest, &cells, &prior))?;
         if stop.load(Ordering::Relaxed) {
+            current.finish_and_clear();
             overall.finish_and_clear();
             let rows: usize = cells.iter().map(|c| c.records.len()).sum::<usize>() + prior.len();
             eprintln!(
@@ -116,8 +119,9 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(130));
         }
     }
+    current.finish_and_clear();
     overall.finish_and_clear();
-    report_dir::print_summary(&args.out, &report_dir::gather(&manifest, &cells, &prior));
+    report_dir::print_summary(&args.out, &report_dir::gather(&manifest, &cells, &prior), args.format);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -79,7 +79,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode, Failure> {
     }
     let report = report_dir::gather(&manifest, &cells, &[]);
     report_dir::write(&args.out, &manifest, &report)?;
-    report_dir::print_summary(&args.out, &report);
+    report_dir::print_summary(&args.out, &report, args.format);
     Ok(ExitCode::SUCCESS)
 }
 
