@@ -43,6 +43,13 @@ fn two_shards_merge_into_the_unsharded_report_and_resume_continues() {
         assert_eq!(read(&whole, file), read(&merged, file), "{file} differs between sharded and unsharded");
     }
     assert!(read(&whole, "report.md").contains("Seeds 0..=7 for every cell"));
+    // Both pages lead with the verdict, before the comparison table; each story lists its seed's faults.
+    let (md, html) = (read(&whole, "report.md"), read(&whole, "report.html"));
+    let verdict = md.find("## Verdict\n").expect("report.md's verdict");
+    assert!(verdict < md.find("| design |").unwrap() && md.contains("### gc-pause\n\n- "), "{md}");
+    let verdict = html.find("<h2>Verdict</h2>").expect("report.html's verdict");
+    assert!(verdict < html.find("<table>").unwrap() && html.contains("<h3>gc-pause</h3>\n<ul>\n<li>"));
+    assert!(md.contains(" played ") && md.contains("\n- pause of client-"), "{md}");
     assert!(whole.join("timelines").read_dir().unwrap().count() > 0, "gc-pause should have a violation to draw");
 
     // Resume: half the seeds, then the rest with --resume.
