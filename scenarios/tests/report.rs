@@ -91,6 +91,21 @@ fn two_shards_merge_into_the_unsharded_report_and_resume_continues() {
 }
 
 #[test]
+fn each_design_states_every_parameter_it_ran_with_defaults_included() {
+    let dir = scratch("params");
+    let args = ["compare", "-a", "cache", "-s", "none", "--seeds", "1", "--duration", "5", "--param", "ttl_ms=5000"];
+    let run = locksim(&[&args[..], &["--no-shrink", "--out", dir.to_str().unwrap()]].concat());
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = read(&dir, "report.md");
+    let line =
+        md.lines().find(|l| l.starts_with("- **cache(ttl_ms=5000)**: ")).expect("the design, named as its cells");
+    // The value set, and the defaults of the rest.
+    assert!(line.contains(". Parameters: ttl_ms=5000, ") && line.contains(", replica=false, "), "{line}");
+    assert!(line.contains("op_timeout_ms=100") && line.ends_with('.'), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_rerun_leaves_no_stale_story_files_and_every_link_in_report_md_resolves() {
     let dir = scratch("rerun");
     compare(&dir, &["--seeds", "2"]);
