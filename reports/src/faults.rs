@@ -7,9 +7,15 @@
 //! [`FaultSpan::effect`] reads what a clock fault did from its detail (the
 //! injector's wording, `sim::fault`), for labels that say the jump rather
 //! than how long the band happens to be.
+//!
+//! [`fault_plan`] lists the faults a seed played, one line per fault, for a
+//! story to show its seed's whole plan (the narrative tells only the faults
+//! that touch the violation).
 
-use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId};
+use sim::history::{EventKind, FaultKind, FaultPhase, History, NodeId, Role};
 use sim::time::SimTime;
+
+use crate::window::seconds;
 
 /// A fault from its start to its end (`None`: it never ended).
 pub(crate) struct FaultSpan {
@@ -81,6 +87,63 @@ pub(crate) fn fault_spans(history: &History) -> Vec<FaultSpan> {
     spans
 }
 
+/// The faults a history played, one line per fault in the order they
+/// started: its kind, the nodes it hit (none for a network-wide fault), when
+/// it started, how long it lasted (or that the heal ended it, or that
+/// nothing did) and the injector's own words: "pause of client-1 at 10.870 s
+/// for 20.931 s: gc pause 20.931s". A fault on several nodes (recorded once per node, at one
+/// instant and in one detail) is one line.
+pub(crate) fn fault_plan(history: &History) -> Vec<String> {
+    // Each fault's first span, with every node it hit.
+    let mut faults: Vec<(FaultSpan, Vec<NodeId>)> = Vec::new();
+    for span in fault_spans(history) {
+        match faults.last_mut() {
+            Some((first, nodes))
+                if first.kind == span.kind && first.from == span.from && first.detail == span.detail =>
+            {
+                nodes.push(span.node);
+                first.until = first.until.zip(span.until).map(|(a, b)| a.max(b));
+            }
+            _ => {
+                let node = span.node;
+                faults.push((span, vec![node]));
+            }
+        }
+    }
+    let world = |n: &NodeId| history.nodes.get(n.0 as usize).is_some_and(|info| info.role == Role::World);
+    // A fault the heal ended was cut short: its length is not the plan's.
+    let heal = history.events.iter().find(|e| matches!(e.kind, EventKind::Heal)).map(|e| e.at);
+    faults
+        .into_iter()
+        .map(|(FaultSpan { kind, from, until, detail, .. }, nodes)| {
+            let targets: Vec<&str> = nodes.iter().filter(|n| !world(n)).map(|&n| history.node_name(n)).collect();
+            let of = if targets.is_empty() { String::new() } else { format!(" of {}", targets.join(", ")) };
+            let lasting = match until {
+                Some(until) if Some(until) == heal => format!("until the heal at {} s", seconds(until)),
+                Some(until) => format!("for {:.3} s", until.since(from).as_secs_f64()),
+                None => "never ended".into(),
+            };
+            let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+            format!("{}{of} at {} s {lasting}{detail}", kind_name(kind), seconds(from))
+        })
+        .collect()
+}
+
+/// A fault kind as scenario files and plan summaries name it (`sim::fault::Fault::name`).
+fn kind_name(kind: FaultKind) -> &'static str {
+    match kind {
+        FaultKind::Pause => "pause",
+        FaultKind::Crash => "crash",
+        FaultKind::Partition => "partition",
+        FaultKind::Network => "network",
+        FaultKind::ClockJump => "clock-jump",
+        FaultKind::ClockDrift => "clock-drift",
+        FaultKind::Signal => "signal",
+        FaultKind::ClockStrobe => "clock-strobe",
+        FaultKind::Slow => "slow",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +173,36 @@ mod tests {
         assert_eq!(fault_spans(&h)[2].until, None);
         h.events.insert(21, Event { at: SimTime(35_000_000_000), node: NodeId(0), kind: EventKind::Heal });
         assert_eq!(fault_spans(&h)[2].until, Some(SimTime(35_000_000_000)));
+    }
+
+    #[test]
+    fn the_fault_plan_lists_each_fault_once_with_its_nodes_start_and_length() {
+        let (mut h, _) = gc_pause_story();
+        assert_eq!(
+            fault_plan(&h),
+            [
+                "pause of client-1 at 10.870 s for 20.931 s: gc pause 20.931s",
+                "crash of lock-server at 25.000 s for 1.000 s: lock-server crashes",
+            ]
+        );
+        // A jump of two nodes is recorded once per node: one line. A
+        // network-wide partition names no node; one never ended says so.
+        let at = SimTime(32_000_000_000);
+        let jump = "client-1, client-2 wall clock jumps +1.500s";
+        for (i, n) in [(20, 1), (21, 2)] {
+            h.events
+                .insert(i, Event { at, node: NodeId(n), kind: fault(FaultKind::ClockJump, FaultPhase::Start, jump) });
+        }
+        let split = fault(FaultKind::Partition, FaultPhase::Start, "client-1 | rest for 9.000s");
+        h.events.insert(22, Event { at, node: NodeId(0), kind: split });
+        let plan = fault_plan(&h);
+        assert_eq!(plan.len(), 4, "{plan:?}");
+        assert_eq!(plan[2], format!("clock-jump of client-1, client-2 at 32.000 s never ended: {jump}"));
+        assert_eq!(plan[3], "partition at 32.000 s never ended: client-1 | rest for 9.000s");
+        // The heal cuts the partition short: said, not passed off as its length.
+        h.events.insert(23, Event { at: SimTime(35_000_000_000), node: NodeId(0), kind: EventKind::Heal });
+        assert_eq!(fault_plan(&h)[3], "partition at 32.000 s until the heal at 35.000 s: client-1 | rest for 9.000s");
+        assert!(fault_plan(&History { nodes: h.nodes.clone(), events: vec![] }).is_empty());
     }
 
     #[test]

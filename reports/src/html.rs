@@ -3,10 +3,12 @@
 //! Promise: [`render`] returns one self-contained HTML5 document: no
 //! scripts, no external stylesheets, fonts or images (every chart is inline
 //! SVG), so it opens from disk or an email attachment without a server. It
-//! holds the title, the note line, the comparison table (the same columns as
-//! `report.md`, from [`crate::table`]), the report's charts
-//! ([`crate::plots::all`]), and for each [`crate::ViolationStory`] its replay
-//! command, its narrative and its timeline.
+//! holds the title, the note line, the verdict ([`crate::verdict`], as
+//! headings and lists: the comparison is the page's one `<table>`), the
+//! comparison table (the same columns as `report.md`, from
+//! [`crate::table`]), the report's charts ([`crate::plots::all`]), and for
+//! each [`crate::ViolationStory`] its replay command, its narrative, its
+//! seed's fault plan and its timeline.
 //! All text from the caller is escaped.
 //!
 //! A sweep's page ([`crate::sweep::html`]) starts and holds its maps the same
@@ -19,6 +21,7 @@ use crate::report::Report;
 use crate::sink::{File, RenderError, Sink};
 use crate::svg::escape;
 use crate::table::{rows, COLUMNS};
+use crate::verdict::{verdicts, PREAMBLE};
 
 /// The sink of `report.html`.
 pub struct Html;
@@ -68,6 +71,17 @@ pub(crate) fn figure(out: &mut String, id: &str, svg: &str, caption: &str) {
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
     start_page(&mut out, &report.title, &report.note);
+    let groups = verdicts(&report.cells);
+    if !groups.is_empty() {
+        let _ = writeln!(out, "<h2>Verdict</h2>\n<p>{}</p>", escape(PREAMBLE));
+        for group in &groups {
+            let _ = writeln!(out, "<h3>{}</h3>\n<ul>", escape(&group.label));
+            for line in group.lines() {
+                let _ = writeln!(out, "<li>{}</li>", escape(&line));
+            }
+            let _ = writeln!(out, "</ul>");
+        }
+    }
 
     let _ = writeln!(out, "<h2>Comparison</h2>\n<table>\n<thead><tr>");
     for heading in COLUMNS {
@@ -105,6 +119,15 @@ pub fn render(report: &Report<'_>) -> String {
         let _ = writeln!(out, "<p>Replay: <code>{}</code></p>", escape(&story.replay_command));
         for paragraph in &story.sentences {
             let _ = writeln!(out, "<p>{}</p>", escape(paragraph));
+        }
+        let plan = story.fault_plan();
+        let _ = writeln!(out, "<p>{}</p>", escape(&crate::markdown::fault_plan_heading(story.seed, plan.len())));
+        if !plan.is_empty() {
+            let _ = writeln!(out, "<ul>");
+            for fault in &plan {
+                let _ = writeln!(out, "<li>{}</li>", escape(fault));
+            }
+            let _ = writeln!(out, "</ul>");
         }
         let _ = writeln!(out, "<figure>\n{}\n</figure>", story.timeline_svg.trim_end());
         if let Some(case) = &story.shrunk {
@@ -171,6 +194,15 @@ mod tests {
         assert!(page.contains("<h3>cache / gc-pause / inventory, seed 1</h3>"));
         assert!(page.contains(&format!("<code>{command}</code>")));
         assert!(page.contains("(lost update).</p>"));
+        // The verdict leads, as headings and lists: the comparison stays the one table.
+        let verdict = page.find("<h2>Verdict</h2>").expect("the verdict");
+        let corrupted = page.find("<h3>gc-pause</h3>\n<ul>\n<li>No design kept the resource correct in every seed.</li>\n<li>cache: corrupted in 3 of 20 seeds (15.0%, 5.2–36.0%).</li>\n</ul>").expect("gc-pause's verdict");
+        assert!(page.find("<h1>").unwrap() < verdict && verdict < corrupted);
+        assert!(corrupted < page.find("<table>").unwrap());
+        assert_eq!(page.matches("<table").count(), 1);
+        // The story lists its seed's faults.
+        let faults = page.find("<p>Seed 1 played 2 faults:</p>\n<ul>\n<li>pause of client-1 at 10.870 s for 20.931 s: gc pause 20.931s</li>").expect("the fault plan");
+        assert!(page.find("<h3>cache / gc-pause / inventory, seed 1</h3>").unwrap() < faults);
         assert_eq!(Html.render(&report).unwrap(), vec![File::new("report.html", page)]);
     }
 }

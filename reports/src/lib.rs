@@ -9,6 +9,8 @@
 //! - [`report`]: the [`Report`]; [`cell`]: its [`CellReport`]s;
 //! - [`story`]: how one cell's first violating seed went wrong
 //!   ([`ViolationStory`]), with the history it was told from;
+//! - [`verdict`]: the answer a report leads with, per scenario: which designs
+//!   kept the resource correct, which did not, and what the correct ones cost;
 //! - [`table`]: the comparison table, as text;
 //! - [`narrative`]: a violation's story in sentences ([`narrative::explain`]);
 //! - [`timeline`]: the SVG picture of one history around a violation
@@ -48,6 +50,7 @@ pub mod sweep;
 pub mod table;
 pub mod terminal;
 pub mod timeline;
+pub mod verdict;
 pub mod wilson;
 pub mod window;
 

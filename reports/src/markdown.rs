@@ -1,7 +1,9 @@
-//! `report.md`: the comparison table, the plots, and for each cell's first
-//! violating seed how to replay it and what happened, in sentences and as a
-//! timeline — ready to paste into a design review. [`summary`] is the short
-//! form (table and replay commands) that `compare` also prints.
+//! `report.md`: the verdict (which designs kept the resource correct in each
+//! scenario, and what they cost), the comparison table, the plots, and for
+//! each cell's first violating seed how to replay it, its fault plan and what
+//! happened, in sentences and as a timeline — ready to paste into a design
+//! review. [`summary`] is the short form (verdict, table and replay
+//! commands) that `compare` also prints.
 //!
 //! Promise: [`document`] links the plots and timelines by the paths their own
 //! sinks write them to ([`crate::plots::Chart::path`],
@@ -15,6 +17,7 @@ use crate::report::Report;
 use crate::sink::{File, RenderError, Sink};
 use crate::story::ShrunkCase;
 use crate::table::{rows, COLUMNS};
+use crate::verdict::{verdicts, PREAMBLE};
 
 /// The sink of `report.md`.
 pub struct Markdown;
@@ -25,10 +28,23 @@ impl Sink for Markdown {
     }
 }
 
-/// The title, the note, the table, and how to replay each cell's first violation.
+/// The title, the note, the verdict, the table, and how to replay each cell's first violation.
 pub fn summary(report: &Report<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n\n{}\n", report.title, report.note);
+    // The answer first, as lists: the first `|` table of the page is the comparison.
+    let groups = verdicts(&report.cells);
+    if !groups.is_empty() {
+        let _ = writeln!(out, "## Verdict\n\n{PREAMBLE}\n");
+        for group in &groups {
+            let _ = writeln!(out, "### {}\n", group.label);
+            for line in group.lines() {
+                let _ = writeln!(out, "- {line}");
+            }
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "## Comparison\n");
+    }
     let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
     let align: Vec<&str> =
         (0..COLUMNS.len()).map(|i| if i < 3 || i + 1 == COLUMNS.len() { "---" } else { "---:" }).collect();
@@ -74,6 +90,12 @@ pub fn document(report: &Report<'_>) -> String {
             for sentence in &story.sentences {
                 let _ = writeln!(out, "{sentence}\n");
             }
+            let plan = story.fault_plan();
+            let _ = writeln!(out, "{}\n", fault_plan_heading(story.seed, plan.len()));
+            for fault in plan {
+                let _ = writeln!(out, "- {fault}");
+            }
+            let _ = writeln!(out);
             let _ = writeln!(out, "![timeline of seed {}]({})\n", story.seed, story.timeline_path());
             if let Some(case) = &story.shrunk {
                 let _ = writeln!(out, "#### The smallest case found ({})\n", case.kind);
@@ -95,6 +117,16 @@ pub fn document(report: &Report<'_>) -> String {
         }
     }
     out
+}
+
+/// What introduces a story's fault plan ([`crate::ViolationStory::fault_plan`]):
+/// "Seed 4 played 2 faults:", or "Seed 4 played no fault."
+pub fn fault_plan_heading(seed: u64, faults: usize) -> String {
+    match faults {
+        0 => format!("Seed {seed} played no fault."),
+        1 => format!("Seed {seed} played 1 fault:"),
+        n => format!("Seed {seed} played {n} faults:"),
+    }
 }
 
 /// "Shrunk from 22 faults, ... to 1 fault, ... in 32 runs." (and whether the budget ran out).
@@ -127,6 +159,20 @@ mod tests {
     }
 
     #[test]
+    fn the_report_leads_with_the_verdict_as_lists_before_the_comparison_table() {
+        let cells = vec![cell("cache", "gc-pause", 7, 3), cell("lease-fencing", "gc-pause", 0, 0)];
+        let md = summary(&Report::new("t", "note".into(), cells, vec![], vec![]));
+        assert!(md.starts_with("# t\n\nnote\n\n## Verdict\n\n"), "{md}");
+        let verdict =
+            md.find("### gc-pause\n\n- lease-fencing: correct in all 20 seeds").expect("the safe design first");
+        let corrupted = md.find("- cache: corrupted in 3 of 20 seeds (15.0%, 5.2–36.0%).").expect("the corrupted one");
+        let table = md.find("## Comparison\n\n| design |").expect("the table");
+        assert!(verdict < corrupted && corrupted < table, "{md}");
+        // The comparison is the first `|` table: the verdict is no table.
+        assert!(!md[..table].lines().any(|l| l.starts_with('|')), "{md}");
+    }
+
+    #[test]
     fn the_designs_are_described_after_the_table() {
         let cells = vec![cell("cache", "none", 0, 0)];
         let designs = vec![("cache".to_string(), "SET NX PX on Redis".to_string())];
@@ -156,6 +202,7 @@ mod tests {
         let story = md.find("### cache / gc-pause / inventory, seed 4").unwrap();
         assert!(table < plot && plot < story, "{md}");
         assert!(md.contains("client-2 paused at 1.000 s.") && md.contains("(timelines/x.svg)"));
+        assert!(md.contains("Seed 4 played no fault.\n"), "a story without faults says so: {md}");
         assert_eq!(Markdown.render(&report).unwrap(), vec![File::new("report.md", md)]);
     }
 }

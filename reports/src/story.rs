@@ -7,7 +7,8 @@
 //! history it was told from, so every sink tells the same story. The story
 //! names its files ([`ViolationStory::timeline_path`],
 //! [`ViolationStory::history_path`]), so the sink that writes a file and the
-//! page that links to it agree.
+//! page that links to it agree, and lists the seed's whole fault plan from
+//! its history ([`ViolationStory::fault_plan`]), so every page shows it.
 
 use sim::check::Violation;
 use sim::history::History;
@@ -123,6 +124,12 @@ impl ViolationStory {
     /// story whose timeline and history a report directory holds.
     pub fn with_its_shrunk(&self) -> impl Iterator<Item = &ViolationStory> {
         std::iter::once(self).chain(self.shrunk.as_ref().map(|c| &c.story))
+    }
+
+    /// The faults the seed played, one line each in start order (kind,
+    /// nodes, start, length and the injector's words), read from its history.
+    pub fn fault_plan(&self) -> Vec<String> {
+        crate::faults::fault_plan(&self.history)
     }
 
     /// Where the timeline is saved in a report directory.

@@ -14,7 +14,8 @@ use std::fmt::Write as _;
 
 use crate::cell::CellReport;
 use crate::report::Report;
-use crate::wilson::{wilson, Interval};
+use crate::verdict::share_of_seeds;
+use crate::wilson::{percent, wilson};
 
 /// What a cell showed, worst first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,24 +39,14 @@ impl Verdict {
     }
 }
 
-/// `k/n (share, low-high%)`, the share with its 95% interval.
-fn share(k: usize, n: usize) -> String {
-    match wilson(k as u64, n as u64) {
-        Some(Interval { share, low, high }) => {
-            format!("{k}/{n} ({:.1}%, {:.1}-{:.1}%)", share * 100.0, low * 100.0, high * 100.0)
-        }
-        None => format!("{k}/{n}"),
-    }
-}
-
 /// A cell's verdict in words, with the share that decided it.
 fn verdict_text(cell: &CellReport) -> String {
     let s = &cell.summary;
     match Verdict::of(cell) {
-        Verdict::Corrupted => format!("CORRUPTED {}", share(s.unsafe_seeds, s.seeds)),
-        Verdict::Overlap => format!("overlap {}, no corrupted write", share(s.overlap_seeds, s.seeds)),
+        Verdict::Corrupted => format!("CORRUPTED in {}", share_of_seeds(s.unsafe_seeds, s.seeds)),
+        Verdict::Overlap => format!("overlap in {}, no corrupted write", share_of_seeds(s.overlap_seeds, s.seeds)),
         Verdict::Clean => match wilson(0, s.seeds as u64) {
-            Some(i) => format!("clean in {} seeds (below {:.1}%)", s.seeds, i.high * 100.0),
+            Some(i) => format!("clean in {} seeds (below {})", s.seeds, percent(i.high)),
             None => "no seed ran".into(),
         },
     }

@@ -19,6 +19,18 @@ pub struct Interval {
     pub high: f64,
 }
 
+impl Interval {
+    /// The interval as reports write it: "8.3–28.5%".
+    pub fn range_text(&self) -> String {
+        format!("{:.1}–{}", 100.0 * self.low, percent(self.high))
+    }
+}
+
+/// A share as reports write it: "16.0%".
+pub fn percent(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
 /// The 95% Wilson score interval for `k` successes out of `n`; `None` if `n == 0`.
 pub fn wilson(k: u64, n: u64) -> Option<Interval> {
     if n == 0 {

@@ -176,20 +176,36 @@ pub fn gather<'a>(manifest: &Manifest, cells: &'a [CellOutput], pending: &'a [Ru
     .with_designs(designs(manifest))
 }
 
-/// The designs the manifest's cells ran, each once, in cell order, with what
-/// each is and, for a design whose server model is calibrated, what the
-/// committed calibration record says.
+/// The designs the manifest's cells ran, each once per set of parameters
+/// (named as the table names them), in cell order, with what each is, for a
+/// design whose server model is calibrated what the committed calibration
+/// record says, and every parameter's value it ran with, defaults included:
+/// a reader sees the whole configuration, not only what the user changed.
 fn designs(manifest: &Manifest) -> Vec<(String, String)> {
     let mut seen: Vec<(String, String)> = Vec::new();
     for cell in &manifest.cells {
         if let Some(d) = algorithms::design(&cell.algorithm) {
-            if !seen.iter().any(|(name, _)| name == d.name()) {
+            let [name, _, _] = cell.cell_names();
+            if !seen.iter().any(|(seen, _)| *seen == name) {
                 let calibrated = d.calibrated_by().and_then(reports::calibration::recorded_summary);
-                let what = match calibrated {
+                let mut what = match calibrated {
                     Some(line) => format!("{} ({line})", d.summary()),
                     None => d.summary().to_string(),
                 };
-                seen.push((d.name().to_string(), what));
+                // The user's values as the cell names parse them; a key given twice never became a cell.
+                let given = algorithms::params::Params::parse(&cell.params).map(|p| p.pairs()).unwrap_or_default();
+                let values: Vec<String> = d
+                    .params()
+                    .iter()
+                    .map(|spec| {
+                        let set = given.iter().find_map(|pair| pair.strip_prefix(&format!("{}=", spec.name)));
+                        format!("{}={}", spec.name, set.map_or_else(|| spec.default_text(), String::from))
+                    })
+                    .collect();
+                if !values.is_empty() {
+                    what = format!("{what}. Parameters: {}.", values.join(", "));
+                }
+                seen.push((name, what));
             }
         }
     }

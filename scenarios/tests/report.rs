@@ -43,6 +43,13 @@ fn two_shards_merge_into_the_unsharded_report_and_resume_continues() {
         assert_eq!(read(&whole, file), read(&merged, file), "{file} differs between sharded and unsharded");
     }
     assert!(read(&whole, "report.md").contains("Seeds 0..=7 for every cell"));
+    // Both pages lead with the verdict, before the comparison table; each story lists its seed's faults.
+    let (md, html) = (read(&whole, "report.md"), read(&whole, "report.html"));
+    let verdict = md.find("## Verdict\n").expect("report.md's verdict");
+    assert!(verdict < md.find("| design |").unwrap() && md.contains("### gc-pause\n\n- "), "{md}");
+    let verdict = html.find("<h2>Verdict</h2>").expect("report.html's verdict");
+    assert!(verdict < html.find("<table>").unwrap() && html.contains("<h3>gc-pause</h3>\n<ul>\n<li>"));
+    assert!(md.contains(" played ") && md.contains("\n- pause of client-"), "{md}");
     assert!(whole.join("timelines").read_dir().unwrap().count() > 0, "gc-pause should have a violation to draw");
 
     // Resume: half the seeds, then the rest with --resume.
@@ -81,6 +88,21 @@ fn two_shards_merge_into_the_unsharded_report_and_resume_continues() {
     for d in [whole, a, b, merged, resumed, other] {
         let _ = std::fs::remove_dir_all(d);
     }
+}
+
+#[test]
+fn each_design_states_every_parameter_it_ran_with_defaults_included() {
+    let dir = scratch("params");
+    let args = ["compare", "-a", "cache", "-s", "none", "--seeds", "1", "--duration", "5", "--param", "ttl_ms=5000"];
+    let run = locksim(&[&args[..], &["--no-shrink", "--out", dir.to_str().unwrap()]].concat());
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = read(&dir, "report.md");
+    let line =
+        md.lines().find(|l| l.starts_with("- **cache(ttl_ms=5000)**: ")).expect("the design, named as its cells");
+    // The value set, and the defaults of the rest.
+    assert!(line.contains(". Parameters: ttl_ms=5000, ") && line.contains(", replica=false, "), "{line}");
+    assert!(line.contains("op_timeout_ms=100") && line.ends_with('.'), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
