@@ -1,7 +1,7 @@
 //! Progress bars for multi-seed runs: on stderr, hidden when stderr is not a
 //! terminal (so pipes, CI logs and JSON consumers see nothing of them).
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
 /// A bar counting seeds.
@@ -14,9 +14,13 @@ pub fn bar_of(total: u64, label: &str, unit: &str) -> ProgressBar {
     if total <= 1 || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(total);
+    // Configured while hidden, then shown: a bar set up on stderr draws at
+    // once, and a line drawn before the bar joins a MultiProgress stays
+    // behind on the terminal for good.
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     bar.set_style(style(unit));
     bar.set_prefix(label.to_string());
+    bar.set_draw_target(ProgressDrawTarget::stderr());
     bar
 }
 
@@ -26,7 +30,9 @@ pub fn reusable() -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    ProgressBar::new(0)
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar
 }
 
 /// Reuse `bar` for the next piece of work: `total` of `unit`, from zero,

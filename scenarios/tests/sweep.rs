@@ -145,7 +145,11 @@ fn the_cache_ttl_x_pause_map_shows_the_boundary_the_physics_predicts() {
     assert!(boundary.contains("cache,1000,700,10,"), "{boundary}");
     assert!(boundary.contains("cache,4000,3500,10,"), "{boundary}");
     let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(printed.contains("ttl_ms=4000: safe to pause_ms=3500, corrupts at 6000"), "{printed}");
+    // The terminal: per ttl_ms, the largest clean pause (the first corrupting one).
+    let cache = printed.lines().find(|l| l.starts_with("cache ")).unwrap_or_default();
+    assert_eq!(cache.split_whitespace().collect::<Vec<_>>(), ["cache", "700", "(2000)", "3500", "(6000)"], "{printed}");
+    let fenced = printed.lines().find(|l| l.starts_with("lease-fencing ")).unwrap_or_default();
+    assert_eq!(fenced.split_whitespace().collect::<Vec<_>>(), ["lease-fencing", "all", "all"], "{printed}");
 }
 
 #[test]

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use reports::sweep::boundary::boundary;
-use reports::sweep::page;
+use reports::sweep::boundary::{boundary, BoundaryRow};
+use reports::sweep::html;
 use reports::sweep::rows::SweepRow;
 use reports::sweep::SweepReport;
 use sim::runner::run_seeds_until;
@@ -172,21 +172,38 @@ fn sweep_spec(args: &SweepCommandArgs) -> Result<SweepSpec, String> {
 }
 
 /// The terminal's answer: per design, where it stayed safe.
+/// The terminal's answer, one aligned line per design: per value of the
+/// first axis, the largest value of the last with no corrupted seed (and,
+/// in brackets, the first that corrupted), so 160 columns hold it.
 pub(super) fn print_summary(report: &SweepReport, out: &Path) {
     let along = report.axes.last().map_or("value", |a| a.name.as_str());
+    let cell = |b: &BoundaryRow| match (b.safe_up_to, b.first_unsafe) {
+        (_, None) => "all".to_string(),
+        (None, Some(f)) => format!("none ({f})"),
+        (Some(s), Some(f)) => format!("{s} ({f})"),
+    };
+    let mut rows: Vec<Vec<String>> = vec![match &report.axes[..] {
+        [x, _] => {
+            std::iter::once("design".to_string()).chain(x.values.iter().map(|v| format!("{}={v}", x.name))).collect()
+        }
+        _ => vec!["design".into(), along.into()],
+    }];
     for design in &report.designs {
-        let rows: Vec<String> = boundary(&report.axes, &design.points)
-            .iter()
-            .map(|b| {
-                let at = b.x.map(|x| format!("{}={x}: ", report.axes[0].name)).unwrap_or_default();
-                match (b.safe_up_to, b.first_unsafe) {
-                    (_, None) => format!("{at}safe everywhere"),
-                    (None, Some(f)) => format!("{at}corrupts from {along}={f}"),
-                    (Some(s), Some(f)) => format!("{at}safe to {along}={s}, corrupts at {f}"),
-                }
-            })
-            .collect();
-        println!("{:<40} {}", design.label, rows.join("; "));
+        rows.push(
+            std::iter::once(design.label.clone())
+                .chain(boundary(&report.axes, &design.points).iter().map(cell))
+                .collect(),
+        );
     }
-    println!("report: {}", out.join(page::PATH).display());
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0))
+        .collect();
+    println!(
+        "largest {along} with no corrupted seed (in brackets: the first that corrupted; all: clean everywhere swept)"
+    );
+    for row in &rows {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    println!("report: {} (and report.md, points.csv, boundary.csv, plots/)", out.join(html::PATH).display());
 }
