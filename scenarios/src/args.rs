@@ -209,9 +209,28 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Seeds per design.
+    /// Seeds per design and workload (the workloads section).
     #[arg(long, default_value_t = 10, value_parser = seed_count, allow_hyphen_values = true)]
     pub seeds: u64,
+    /// Which part to run.
+    #[arg(long, value_enum, default_value_t = BenchSection::All)]
+    pub section: BenchSection,
+    /// Events in the checkers section's built history (1,000 to 100,000,000).
+    #[arg(long, default_value_t = 10_000_000, value_parser = check_events, allow_hyphen_values = true)]
+    pub check_events: u64,
+}
+
+/// The parts of `locksim bench`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchSection {
+    All,
+    Checkers,
+    Workloads,
+    Clients,
+}
+
+fn check_events(s: &str) -> Result<u64, String> {
+    between(s, 1_000, 100_000_000)
 }
 
 /// The most seeds one command runs (their records are kept in memory).

@@ -16,8 +16,14 @@ impl From<String> for Failure {
 }
 
 impl From<sim::runner::SeedPanic> for Failure {
+    /// A run too big for memory is the input's fault (exit 2); any other
+    /// panic is locksim's (exit 3).
     fn from(p: sim::runner::SeedPanic) -> Self {
-        Failure::Internal(p.to_string())
+        if p.is_history_limit() {
+            Failure::BadInput(format!("seed {}: {}", p.seed, p.message))
+        } else {
+            Failure::Internal(p.to_string())
+        }
     }
 }
 

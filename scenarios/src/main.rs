@@ -8,5 +8,14 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // A run stopped at the history limit is reported once, as one line of
+    // bad input (`Failure`); the default hook would add a panic banner.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<String>().map(String::as_str).unwrap_or_default();
+        if !message.starts_with(sim::history::TOO_LONG) {
+            default_hook(info);
+        }
+    }));
     scenarios::cli::main()
 }

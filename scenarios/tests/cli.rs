@@ -285,3 +285,19 @@ fn a_scenario_size_is_checked_and_named_in_the_cell_and_its_replay() {
     let drawn: serde_json::Value = serde_json::from_slice(&drawn.stdout).unwrap();
     assert_ne!(drawn["trace_hash"], replay["trace_hash"], "a fixed pause plays another history");
 }
+
+#[test]
+fn bench_checks_a_built_history_and_says_what_it_cost() {
+    let out = locksim(&["bench", "--section", "checkers", "--check-events", "80000"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("a clean inventory history of 80001 events"), "{stdout}");
+    assert!(stdout.contains("checked in ") && stdout.contains("bytes/event"), "{stdout}");
+    assert_bad_input(&["bench", "--check-events", "5"], "--check-events");
+    assert_bad_input(&["bench", "--section", "everything"], "everything");
+}
+
+#[test]
+fn the_clients_limit_refuses_a_hundred_thousand_clients_in_one_line() {
+    assert_bad_input(&["run", "-a", "cache", "-s", "none", "--clients", "100000"], "--clients");
+}

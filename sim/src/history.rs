@@ -190,6 +190,15 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// The most events one run's history may hold. An event takes about 100
+/// bytes (`locksim bench --section checkers` measures it), so a run in flight
+/// holds at most about 2 GB; the recorder stops a run that passes it
+/// ([`TOO_LONG`]) rather than let it exhaust the machine.
+pub const MAX_EVENTS: usize = 20_000_000;
+
+/// How the message of a run stopped at [`MAX_EVENTS`] starts.
+pub const TOO_LONG: &str = "the history passed";
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     pub nodes: Vec<NodeInfo>,

@@ -17,6 +17,14 @@ pub struct SeedPanic {
     pub message: String,
 }
 
+impl SeedPanic {
+    /// The run was stopped because its history passed
+    /// [`crate::history::MAX_EVENTS`]: too big a run, not a bug.
+    pub fn is_history_limit(&self) -> bool {
+        self.message.starts_with(crate::history::TOO_LONG)
+    }
+}
+
 impl std::fmt::Display for SeedPanic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "seed {} panicked: {}", self.seed, self.message)

@@ -503,3 +503,19 @@ fn a_backward_jump_beyond_the_clocks_age_is_refused() {
     assert!(strobe(-1_000_000_001, Duration::from_millis(10)).is_err());
     assert!(strobe(1, Duration::ZERO).unwrap_err().contains("period"));
 }
+
+#[test]
+fn a_history_past_its_limit_stops_the_run_with_a_message_saying_so() {
+    let stopped = run_seed(3, Duration::from_secs(60), || async {
+        let world = World::new(3, NetworkSettings::default(), ClockSpread::NONE);
+        world.limit_events(100);
+        for i in 0..200 {
+            world.record(NodeId(0), EventKind::Note { detail: format!("event {i}") });
+        }
+    })
+    .unwrap_err();
+    assert!(stopped.is_history_limit(), "{stopped}");
+    assert!(stopped.message.contains("the history passed 100 events"), "{stopped}");
+    let other = run_seed(3, Duration::from_secs(60), || async { panic!("a bug") }).unwrap_err();
+    assert!(!other.is_history_limit());
+}

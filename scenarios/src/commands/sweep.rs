@@ -119,7 +119,7 @@ pub fn run(args: SweepCommandArgs) -> Result<ExitCode, Failure> {
     bar.finish_and_clear();
     for (&(d, p, seed), result) in todo.iter().zip(results) {
         let Some(result) = result else { continue };
-        let record = result.map_err(|e| Failure::Internal(e.to_string()))?;
+        let record = result?;
         debug_assert_eq!(record.seed, seed);
         rows.insert(
             (d, p, seed),

@@ -32,12 +32,12 @@ pub mod topology;
 mod triggers;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::clock::{ClockSettings, ClockSpread, NodeClock};
-use crate::history::{Event, EventKind, History, NodeId, NodeInfo, Role};
+use crate::history::{Event, EventKind, History, NodeId, NodeInfo, Role, MAX_EVENTS, TOO_LONG};
 use crate::net::Net;
 use crate::rng::{self, SimRng};
 use crate::time::SimTime;
@@ -86,6 +86,8 @@ struct Inner {
     /// [`World::report_ready`].
     ready: Mutex<Gate>,
     server_writes: AtomicU64,
+    /// The most events the history may hold ([`MAX_EVENTS`]; tests lower it).
+    event_limit: AtomicUsize,
     /// A madsim node that carries messages and runs the world's own tasks
     /// (the fault injector); faults never touch it.
     carrier: madsim::runtime::NodeHandle,
@@ -127,6 +129,7 @@ impl World {
             primary: Mutex::new(None),
             ready: Mutex::default(),
             server_writes: AtomicU64::new(0),
+            event_limit: AtomicUsize::new(MAX_EVENTS),
             carrier: madsim::runtime::Handle::current().create_node().name("network").build(),
         }));
         world.nodes().add_world();
@@ -236,10 +239,27 @@ impl World {
             self.progress().observe(at, &kind);
         }
         let enters = matches!(kind, EventKind::CsEnter { .. });
-        self.history().events.push(Event { at, node, kind });
+        let mut history = self.history();
+        let limit = self.0.event_limit.load(Ordering::Relaxed);
+        if history.events.len() >= limit {
+            drop(history);
+            panic!(
+                "{TOO_LONG} {limit} events (about {} MB) at {:.1} simulated s; shorten --duration or use fewer --clients",
+                limit / 10_000,
+                at.as_duration().as_secs_f64()
+            );
+        }
+        history.events.push(Event { at, node, kind });
+        drop(history);
         if enters {
             self.mark(node, CS_ENTER);
         }
+    }
+
+    /// Stop the run once the history holds `events` events (instead of
+    /// [`MAX_EVENTS`]), as a test of the limit does.
+    pub fn limit_events(&self, events: usize) {
+        self.0.event_limit.store(events, Ordering::Relaxed);
     }
 
     /// `node` reached the protocol moment `mark` (see [`triggers`]): fire
