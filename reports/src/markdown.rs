@@ -58,15 +58,13 @@ pub fn summary(report: &Report<'_>) -> String {
             let _ = writeln!(out, "- **{name}**: {what}");
         }
     }
-    let violating: Vec<_> = report.cells.iter().filter_map(|c| c.first_violation.as_ref().map(|v| (c, v))).collect();
+    let violating = report.first_violations();
     if !violating.is_empty() {
         let _ = writeln!(out, "\n## Reproducing the first violation of each cell\n");
-        for (c, (seed, command)) in violating {
-            let name = format!("{} / {} / {}", c.algorithm, c.scenario, c.workload);
-            let _ = writeln!(out, "- {name}, seed {seed}: `{command}`");
-            let story = report.stories.iter().find(|s| s.cell == name && s.seed == *seed);
-            if let Some((story, case)) = story.and_then(|s| s.shrunk.as_ref().map(|c| (s, c))) {
-                let _ = writeln!(out, "  - shrunk to {}: `{}`", case.after, case.replay_command(story));
+        for v in violating {
+            let _ = writeln!(out, "- {}, seed {}: `{}`", v.name, v.seed, v.replay);
+            if let Some((after, replay)) = v.shrunk() {
+                let _ = writeln!(out, "  - shrunk to {after}: `{replay}`");
             }
         }
         if report.stories.iter().any(|s| s.shrunk.is_some()) {

@@ -40,9 +40,43 @@ impl<'a> Report<'a> {
         Report { title: title.to_string(), note, cells, stories, runs, designs: Vec::new() }
     }
 
+    /// Each violating cell's first violating seed, in cell order, with the
+    /// command that replays it and the story told of it (absent when none was).
+    pub fn first_violations(&self) -> Vec<FirstViolation<'_>> {
+        self.cells
+            .iter()
+            .filter_map(|cell| {
+                let (seed, replay) = cell.first_violation.as_ref()?;
+                let name = format!("{} / {} / {}", cell.algorithm, cell.scenario, cell.workload);
+                let story = self.stories.iter().copied().find(|s| s.cell == name && s.seed == *seed);
+                Some(FirstViolation { name, seed: *seed, replay, story })
+            })
+            .collect()
+    }
+
     /// The same report, describing `designs` (name, what it is).
     pub fn with_designs(mut self, designs: Vec<(String, String)>) -> Report<'a> {
         self.designs = designs;
         self
+    }
+}
+
+/// A cell's first violating seed, as the pages and the terminal list it.
+pub struct FirstViolation<'r> {
+    /// `design / scenario / workload`.
+    pub name: String,
+    pub seed: u64,
+    /// The command that replays the seed.
+    pub replay: &'r str,
+    pub story: Option<&'r ViolationStory>,
+}
+
+impl FirstViolation<'_> {
+    /// The shrunk case's size in words and the command that replays it
+    /// (from the report directory), if the story has one.
+    pub fn shrunk(&self) -> Option<(&str, String)> {
+        let story = self.story?;
+        let case = story.shrunk.as_ref()?;
+        Some((&case.after, case.replay_command(story)))
     }
 }

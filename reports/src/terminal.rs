@@ -82,15 +82,13 @@ pub fn text(report: &Report<'_>, dir: &str) -> String {
             .collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
-    let violating: Vec<_> = report.cells.iter().filter_map(|c| c.first_violation.as_ref().map(|v| (c, v))).collect();
+    let violating = report.first_violations();
     if !violating.is_empty() {
         let _ = writeln!(out, "\nreplay each cell's first violation:");
-        for (c, (seed, command)) in violating {
-            let name = format!("{} / {} / {}", c.algorithm, c.scenario, c.workload);
-            let _ = writeln!(out, "  {name}, seed {seed}: {command}");
-            let story = report.stories.iter().find(|s| s.cell == name && s.seed == *seed);
-            if let Some((story, case)) = story.and_then(|s| s.shrunk.as_ref().map(|c| (s, c))) {
-                let _ = writeln!(out, "    shrunk to {} (from {dir}): {}", case.after, case.replay_command(story));
+        for v in violating {
+            let _ = writeln!(out, "  {}, seed {}: {}", v.name, v.seed, v.replay);
+            if let Some((after, replay)) = v.shrunk() {
+                let _ = writeln!(out, "    shrunk to {after} (from {dir}): {replay}");
             }
         }
     }
@@ -140,11 +138,13 @@ pub fn json<'a>(report: &'a Report<'_>, dir: &'a str) -> JsonSummary<'a> {
     let interval = |k: usize, n: usize| {
         wilson(k as u64, n as u64).map(|i| JsonShare { seeds: k, share: i.share, low: i.low, high: i.high })
     };
+    let violations = report.first_violations();
     let cells = report
         .cells
         .iter()
         .map(|c| {
             let name = format!("{} / {} / {}", c.algorithm, c.scenario, c.workload);
+            let first = violations.iter().find(|v| v.name == name);
             JsonCell {
                 design: &c.algorithm,
                 scenario: &c.scenario,
@@ -153,13 +153,10 @@ pub fn json<'a>(report: &'a Report<'_>, dir: &'a str) -> JsonSummary<'a> {
                 corrupted: interval(c.summary.unsafe_seeds, c.summary.seeds),
                 overlap: interval(c.summary.overlap_seeds, c.summary.seeds),
                 summary: &c.summary,
-                first_violation: c.first_violation.as_ref().map(|(seed, replay)| {
-                    let story = report.stories.iter().find(|s| s.cell == name && s.seed == *seed);
-                    JsonViolation {
-                        seed: *seed,
-                        replay: replay.clone(),
-                        shrunk_replay: story.and_then(|s| s.shrunk.as_ref().map(|case| case.replay_command(s))),
-                    }
+                first_violation: first.map(|v| JsonViolation {
+                    seed: v.seed,
+                    replay: v.replay.to_string(),
+                    shrunk_replay: v.shrunk().map(|(_, replay)| replay),
                 }),
             }
         })

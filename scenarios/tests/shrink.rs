@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::files;
+
 fn locksim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_locksim")).args(args).output().unwrap()
 }
@@ -132,23 +135,6 @@ fn a_clean_seed_a_kind_it_does_not_show_or_a_malformed_plan_is_refused_and_write
     .unwrap();
     refused(&["shrink", "--config", bad.to_str().unwrap(), "--seed", "0", "--out", o], &out, "plan[0]");
     refused(&["replay", "--config", bad.to_str().unwrap(), "--seed", "0"], &out, "plan[0].");
-}
-
-/// Every file under `dir`, by its path relative to `dir`, with its bytes.
-fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                out.insert(path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::files;
+
 fn locksim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_locksim")).args(args).output().unwrap()
 }
@@ -195,31 +198,14 @@ fn small_sweep(dir: &Path, extra: &[&str]) -> Output {
     locksim(&args)
 }
 
-/// Every file below `dir`, by relative path, with its bytes.
-fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                files.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
-}
-
-fn assert_same_tree(a: &Path, b: &Path) {
-    let (ta, tb) = (tree(a), tree(b));
+fn assert_same_files(a: &Path, b: &Path) {
+    let (ta, tb) = (files(a), files(b));
     assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>(), "different files");
     for (name, bytes) in &ta {
         assert!(
             bytes == &tb[name],
-            "{name} differs:\n{}\n---\n{}",
+            "{} differs:\n{}\n---\n{}",
+            name.display(),
             String::from_utf8_lossy(bytes),
             String::from_utf8_lossy(&tb[name])
         );
@@ -235,11 +221,11 @@ fn two_shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
     ok(small_sweep(&high, &["--seeds", "3", "--seed-start", "3"]));
     let out = locksim(&["report", low.to_str().unwrap(), high.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
     ok(out);
-    assert!(tree(&whole).len() >= 5, "{:?}", tree(&whole).keys());
-    assert_same_tree(&whole, &merged);
+    assert!(files(&whole).len() >= 5, "{:?}", files(&whole).keys());
+    assert_same_files(&whole, &merged);
     // Merging into one of the shards gives the same again.
     ok(locksim(&["report", low.to_str().unwrap(), high.to_str().unwrap(), "--out", low.to_str().unwrap()]));
-    assert_same_tree(&whole, &low);
+    assert_same_files(&whole, &low);
     for dir in [whole, low, high, merged] {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -262,7 +248,7 @@ fn resuming_a_sweep_runs_only_the_missing_seeds_and_equals_a_straight_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     ok(out);
-    assert_same_tree(&straight, &resumed);
+    assert_same_files(&straight, &resumed);
     // Another sweep in the same directory is refused, with or without --resume.
     for extra in [&["--seeds", "4"][..], &["--seeds", "4", "--resume", "--duration", "11"]] {
         let other = locksim(
@@ -276,7 +262,7 @@ fn resuming_a_sweep_runs_only_the_missing_seeds_and_equals_a_straight_run() {
         assert_eq!(other.status.code(), Some(2), "{extra:?}");
         assert!(String::from_utf8_lossy(&other.stderr).contains("holds a sweep with other settings"));
     }
-    assert_same_tree(&straight, &resumed);
+    assert_same_files(&straight, &resumed);
     for dir in [straight, resumed] {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -372,7 +358,7 @@ fn ctrl_c_saves_the_finished_runs_and_resume_completes_the_sweep() {
     let at = whole.iter().position(|a| *a == dir.to_str().unwrap()).unwrap();
     whole[at] = straight.to_str().unwrap();
     assert_eq!(locksim(&whole).status.code(), Some(0));
-    assert_same_tree(&straight, &dir);
+    assert_same_files(&straight, &dir);
     for d in [dir, straight] {
         let _ = std::fs::remove_dir_all(d);
     }
