@@ -128,7 +128,9 @@ struct LogEntry {
 /// Messages produced while holding the replica, sent once it is released.
 #[derive(Default)]
 struct Outbox {
-    raft: BTreeMap<u64, Vec<Message>>,
+    /// Raft messages by destination raft id, in ascending order (the order
+    /// they are sent in). A short sorted list: an ensemble has a few peers.
+    raft: Vec<(u64, Vec<Message>)>,
     watches: Vec<(NodeId, String)>,
     /// Ordered operations to hand to the protected resource.
     ordered: Vec<ApplyInOrder>,
@@ -136,9 +138,28 @@ struct Outbox {
 
 impl Outbox {
     fn add(&mut self, msgs: Vec<Message>) {
-        for m in msgs {
-            self.raft.entry(m.to).or_default().push(m);
+        let Some(first) = msgs.first() else { return };
+        // A follower's messages all go to the leader: keep them as they are.
+        let to = first.to;
+        if msgs.iter().all(|m| m.to == to) {
+            match self.raft.binary_search_by_key(&to, |(peer, _)| *peer) {
+                Ok(i) => self.raft[i].1.extend(msgs),
+                Err(i) => self.raft.insert(i, (to, msgs)),
+            }
+            return;
         }
+        for m in msgs {
+            match self.raft.binary_search_by_key(&m.to, |(peer, _)| *peer) {
+                Ok(i) => self.raft[i].1.push(m),
+                Err(i) => self.raft.insert(i, (m.to, vec![m])),
+            }
+        }
+    }
+
+    /// Take the messages for raft id `to`, if any.
+    fn take(&mut self, to: u64) -> Option<Vec<Message>> {
+        let i = self.raft.binary_search_by_key(&to, |(peer, _)| *peer).ok()?;
+        Some(self.raft.remove(i).1)
     }
 }
 
@@ -523,7 +544,7 @@ async fn run(ctx: NodeCtx, config: CoordConfig, peers: Arc<[NodeId]>, index: usi
             }
             r.after_raft()
         };
-        let answers = from.and_then(|f| out.raft.remove(&f)).unwrap_or_default();
+        let answers = from.and_then(|f| out.take(f)).unwrap_or_default();
         handle.dispatch(out);
         std::future::ready(answers)
     });
