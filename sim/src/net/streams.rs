@@ -210,14 +210,17 @@ impl<T> Streams<T> {
         } else {
             stream.early.insert(seq, segment);
         }
-        if let Some(ends) = self.ends.get_mut(&connection) {
+        let closed = self.ends.get_mut(&connection).is_some_and(|ends| {
             ends.established = true;
-        }
+            ends.closed
+        });
         while let Some(segment) = stream.early.remove(&stream.delivered) {
             stream.delivered += 1;
             ready.push(segment);
         }
-        self.forget_if_drained(connection);
+        if closed {
+            self.forget_if_drained(connection);
+        }
         ready
     }
 
