@@ -239,11 +239,11 @@ impl EphemeralLock {
     async fn drop_orphans(&mut self, children: Vec<Child>, ours: &str) -> Vec<Child> {
         let session = self.session.session();
         self.orphans.retain(|(s, _)| Some(*s) == session);
-        let own = ours.split_once("-lock-").map_or(ours, |(guid, _)| guid);
+        let own = prefix(ours.split_once("-lock-").map_or(ours, |(guid, _)| guid));
         let mut kept = Vec::new();
         for child in children {
-            let mine = child.name.starts_with(&prefix(own))
-                || self.orphans.iter().any(|(_, g)| child.name.starts_with(&prefix(g)));
+            let mine =
+                child.name.starts_with(&own) || self.orphans.iter().any(|(_, g)| child.name.starts_with(&prefix(g)));
             let orphan = child.name != ours && mine;
             if !orphan {
                 kept.push(child);
