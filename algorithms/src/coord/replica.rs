@@ -83,8 +83,16 @@ pub struct Meter {
 /// decoded itself, even from an entry that was overwritten.
 #[derive(Default)]
 struct Decoded {
-    /// At log index `i`: the term and bytes of the entry, and its value.
-    entries: Vec<Option<(u64, Vec<u8>, Arc<LogEntry>)>>,
+    /// At log index `i`: the entry decoded there last.
+    entries: Vec<Option<DecodedEntry>>,
+}
+
+#[derive(Clone)]
+struct DecodedEntry {
+    term: u64,
+    /// The bytes it was decoded from.
+    data: Vec<u8>,
+    logged: Arc<LogEntry>,
 }
 
 impl Decoded {
@@ -93,15 +101,15 @@ impl Decoded {
         if self.entries.len() <= i {
             self.entries.resize(i + 1, None);
         }
-        self.entries[i] = Some((term, data, logged));
+        self.entries[i] = Some(DecodedEntry { term, data, logged });
     }
 
     /// The entry's decoded value, decoding (and keeping) it if it is not here.
     fn get(&mut self, entry: &raft::eraftpb::Entry) -> Arc<LogEntry> {
         let cached = self.entries.get(entry.index as usize).and_then(Option::as_ref);
-        if let Some((term, data, logged)) = cached {
-            if *term == entry.term && data[..] == entry.data[..] {
-                return logged.clone();
+        if let Some(cached) = cached {
+            if cached.term == entry.term && cached.data[..] == entry.data[..] {
+                return cached.logged.clone();
             }
         }
         let logged: Arc<LogEntry> =
