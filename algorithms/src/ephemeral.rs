@@ -268,7 +268,8 @@ impl EphemeralLock {
                 Err(_) => return Turn::Unavailable,
             };
             let mut queue: Vec<&Child> = children.iter().collect();
-            queue.sort_by_key(|c| sequence(&c.name));
+            // Each name parsed once, not at every comparison (a stable sort either way).
+            queue.sort_by_cached_key(|c| sequence(&c.name));
             let Some(position) = queue.iter().position(|c| c.name == ours.name) else { return Turn::Expired };
             if position == 0 {
                 return Turn::Held(ours.czxid);
