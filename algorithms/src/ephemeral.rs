@@ -239,11 +239,11 @@ impl EphemeralLock {
     async fn drop_orphans(&mut self, children: Vec<Child>, ours: &str) -> Vec<Child> {
         let session = self.session.session();
         self.orphans.retain(|(s, _)| Some(*s) == session);
-        let own = ours.split_once("-lock-").map_or(ours, |(guid, _)| guid);
+        let own = prefix(ours.split_once("-lock-").map_or(ours, |(guid, _)| guid));
         let mut kept = Vec::new();
         for child in children {
-            let mine = child.name.starts_with(&prefix(own))
-                || self.orphans.iter().any(|(_, g)| child.name.starts_with(&prefix(g)));
+            let mine =
+                child.name.starts_with(&own) || self.orphans.iter().any(|(_, g)| child.name.starts_with(&prefix(g)));
             let orphan = child.name != ours && mine;
             if !orphan {
                 kept.push(child);
@@ -268,7 +268,8 @@ impl EphemeralLock {
                 Err(_) => return Turn::Unavailable,
             };
             let mut queue: Vec<&Child> = children.iter().collect();
-            queue.sort_by_key(|c| sequence(&c.name));
+            // Each name parsed once, not at every comparison (a stable sort either way).
+            queue.sort_by_cached_key(|c| sequence(&c.name));
             let Some(position) = queue.iter().position(|c| c.name == ours.name) else { return Turn::Expired };
             if position == 0 {
                 return Turn::Held(ours.czxid);

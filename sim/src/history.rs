@@ -224,8 +224,13 @@ impl History {
     pub fn trace_hash(&self) -> u64 {
         let mut h = Fnv64::default();
         serde_json::to_writer(&mut h, &self.nodes).expect("hashing cannot fail");
+        // Each event is written to a buffer and hashed at once: the same
+        // bytes as writing to the hasher, without a call per JSON token.
+        let mut buf = Vec::with_capacity(256);
         for event in &self.events {
-            serde_json::to_writer(&mut h, event).expect("hashing cannot fail");
+            buf.clear();
+            serde_json::to_writer(&mut buf, event).expect("hashing cannot fail");
+            h.update(&buf);
         }
         h.finish()
     }

@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::time::Duration;
 
 use sim::history::NodeId;
@@ -139,6 +140,15 @@ impl Default for Tree {
     }
 }
 
+/// What the paths of `path`'s children start with.
+fn child_prefix(path: &str) -> String {
+    if path == "/" {
+        "/".to_string()
+    } else {
+        format!("{path}/")
+    }
+}
+
 fn parent_of(path: &str) -> Option<&str> {
     match path.rsplit_once('/') {
         Some(("", name)) if !name.is_empty() => Some("/"),
@@ -194,7 +204,7 @@ impl Tree {
                 }
                 // ZooKeeper refuses to delete a node with children (NotEmpty);
                 // the recipes never try, so it is reported as NodeExists.
-                if !self.children(path).map_or(true, |c| c.is_empty()) {
+                if self.has_children(path) {
                     return Applied::Failed(TreeError::NodeExists);
                 }
                 self.nodes.remove(path.as_str());
@@ -240,14 +250,24 @@ impl Tree {
         if !self.nodes.contains_key(path) {
             return Err(TreeError::NoNode);
         }
-        let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+        let prefix = child_prefix(path);
         Ok(self
-            .nodes
-            .range(prefix.clone()..)
-            .take_while(|(p, _)| p.starts_with(&prefix))
-            .filter(|(p, _)| p.len() > prefix.len() && !p[prefix.len()..].contains('/'))
+            .children_of(&prefix)
             .map(|(p, n)| Child { name: p[prefix.len()..].to_string(), czxid: n.czxid })
             .collect())
+    }
+
+    /// Whether `path` has a child (what `children` would list, without listing it).
+    fn has_children(&self, path: &str) -> bool {
+        self.children_of(&child_prefix(path)).next().is_some()
+    }
+
+    /// The nodes directly under `prefix` (a path and its trailing `/`), by name.
+    fn children_of<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a ZNode)> + 'a {
+        self.nodes
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(p, _)| p.starts_with(prefix))
+            .filter(move |(p, _)| p.len() > prefix.len() && !p[prefix.len()..].contains('/'))
     }
 
     /// The node's czxid, if it exists.

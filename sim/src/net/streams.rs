@@ -201,16 +201,26 @@ impl<T> Streams<T> {
     /// if an earlier one is still missing, or the stream is gone).
     pub fn arrive(&mut self, connection: Connection, way: Way, seq: u64, segment: T) -> Vec<T> {
         let Some(stream) = self.streams.get_mut(&(connection, way)) else { return Vec::new() };
-        stream.early.insert(seq, segment);
-        if let Some(ends) = self.ends.get_mut(&connection) {
-            ends.established = true;
-        }
         let mut ready = Vec::new();
+        if seq == stream.delivered {
+            // The next one in order (nearly always): hand it over without
+            // parking it among the early ones first.
+            stream.delivered += 1;
+            ready.push(segment);
+        } else {
+            stream.early.insert(seq, segment);
+        }
+        let closed = self.ends.get_mut(&connection).is_some_and(|ends| {
+            ends.established = true;
+            ends.closed
+        });
         while let Some(segment) = stream.early.remove(&stream.delivered) {
             stream.delivered += 1;
             ready.push(segment);
         }
-        self.forget_if_drained(connection);
+        if closed {
+            self.forget_if_drained(connection);
+        }
         ready
     }
 

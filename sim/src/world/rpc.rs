@@ -21,7 +21,13 @@ impl World {
     /// Send `envelope` from `from` to `to` through the network.
     fn transmit(&self, from: NodeId, to: NodeId, envelope: Envelope) {
         let (connected, extra) = self.link(from, to);
-        let first = self.net().route(connected);
+        let (first, sent) = {
+            let mut net = self.net();
+            (net.route(connected), net.messages())
+        };
+        if sent % FORGET_TASKS_EVERY == 0 {
+            forget_finished_tasks();
+        }
         match self.transport() {
             Transport::Datagram => {
                 let Some(latency) = first else { return };
@@ -91,6 +97,22 @@ impl World {
             }
         }
     }
+}
+
+/// Every this many messages, [`forget_finished_tasks`].
+const FORGET_TASKS_EVERY: u64 = 4096;
+
+/// Let madsim free the records of tasks that have finished.
+///
+/// madsim keeps a weak reference to every task a node ever spawned (to wake
+/// them when the node is killed) and prunes the list only when asked for its
+/// task count. A run spawns a few tasks per message, so without this the
+/// lists, and the task records they keep allocated, grow with every message
+/// until the run ends, and killing the nodes then walks them all. Counting
+/// the tasks prunes the dead ones; it touches neither the executor's queue
+/// nor its random numbers, so the run is the same.
+fn forget_finished_tasks() {
+    madsim::runtime::Handle::current().metrics().num_tasks();
 }
 
 /// What a caller does with its connection when a call times out.
