@@ -2,7 +2,8 @@
 //! a terminal ([`text`]), or the same facts for a program ([`json`]).
 //!
 //! Promise: [`text`] gives one aligned line per cell — its verdict (the
-//! corrupted or overlap share with its 95% Wilson interval, or clean), its
+//! corrupted or overlap share with its 95% Wilson interval, or clean: a
+//! [`crate::verdict::Class`]), its
 //! throughput, p99 acquire latency and messages per acquisition — then the
 //! command that replays each cell's first violation (and its shrunk case),
 //! then where the report is. It never wraps a table a terminal cannot hold:
@@ -14,41 +15,21 @@ use std::fmt::Write as _;
 
 use crate::cell::CellReport;
 use crate::report::Report;
-use crate::verdict::share_of_seeds;
+use crate::verdict::{share_of_seeds, Class};
 use crate::wilson::{percent, wilson};
-
-/// What a cell showed, worst first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// Some seed's resource accepted a write mutual exclusion should have prevented.
-    Corrupted,
-    /// Two holders overlapped, but no write was corrupted.
-    Overlap,
-    /// Neither, in every seed.
-    Clean,
-}
-
-impl Verdict {
-    pub fn of(cell: &CellReport) -> Verdict {
-        match (cell.summary.unsafe_seeds, cell.summary.overlap_seeds) {
-            (0, 0) => Verdict::Clean,
-            (0, _) => Verdict::Overlap,
-            _ => Verdict::Corrupted,
-        }
-    }
-}
 
 /// A cell's verdict in words, with the share that decided it.
 fn verdict_text(cell: &CellReport) -> String {
     let s = &cell.summary;
-    match Verdict::of(cell) {
-        Verdict::Corrupted => format!("CORRUPTED in {}", share_of_seeds(s.unsafe_seeds, s.seeds)),
-        Verdict::Overlap => format!("overlap in {}, no corrupted write", share_of_seeds(s.overlap_seeds, s.seeds)),
-        Verdict::Clean => match wilson(0, s.seeds as u64) {
-            Some(i) => format!("clean in {} seeds (below {})", s.seeds, percent(i.high)),
-            None => "no seed ran".into(),
-        },
+    match Class::of(cell) {
+        Class::NotRun => "no seed ran".into(),
+        Class::Corrupted => format!("CORRUPTED in {}", share_of_seeds(s.unsafe_seeds, s.seeds)),
+        Class::OverlapOnly => format!("overlap in {}, no corrupted write", share_of_seeds(s.overlap_seeds, s.seeds)),
+        // At least one seed ran (else NotRun), so the interval exists.
+        Class::Clean => {
+            let high = wilson(0, s.seeds as u64).map_or(1.0, |i| i.high);
+            format!("clean in {} seeds (below {})", s.seeds, percent(high))
+        }
     }
 }
 
@@ -110,7 +91,7 @@ pub struct JsonCell<'a> {
     pub design: &'a str,
     pub scenario: &'a str,
     pub workload: &'a str,
-    pub verdict: Verdict,
+    pub verdict: Class,
     /// 95% Wilson intervals of the corrupted and overlap shares.
     pub corrupted: Option<JsonShare>,
     pub overlap: Option<JsonShare>,
@@ -149,7 +130,7 @@ pub fn json<'a>(report: &'a Report<'_>, dir: &'a str) -> JsonSummary<'a> {
                 design: &c.algorithm,
                 scenario: &c.scenario,
                 workload: &c.workload,
-                verdict: Verdict::of(c),
+                verdict: Class::of(c),
                 corrupted: interval(c.summary.unsafe_seeds, c.summary.seeds),
                 overlap: interval(c.summary.overlap_seeds, c.summary.seeds),
                 summary: &c.summary,

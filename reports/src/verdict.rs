@@ -31,7 +31,8 @@ Each design that kept the resource correct is costed against the cheapest one in
 p99 acquire latency and messages per acquisition, as multiples of the cheapest one's.";
 
 /// How a design fared in every seed of one scenario and workload.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Class {
     /// No seed with a corrupted effect and none with an exclusion overlap.
     Clean,
@@ -44,6 +45,20 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class of `cell`'s seeds.
+    pub fn of(cell: &CellReport) -> Class {
+        let s = &cell.summary;
+        if s.seeds == 0 {
+            Class::NotRun
+        } else if s.unsafe_seeds > 0 {
+            Class::Corrupted
+        } else if s.overlap_seeds > 0 {
+            Class::OverlapOnly
+        } else {
+            Class::Clean
+        }
+    }
+
     /// No seed with a corrupted effect, in at least one seed run.
     pub fn kept_correct(self) -> bool {
         matches!(self, Class::Clean | Class::OverlapOnly)
@@ -127,18 +142,9 @@ pub fn verdicts(cells: &[CellReport]) -> Vec<GroupVerdict> {
 
 fn design_verdict(cell: &CellReport) -> DesignVerdict {
     let s = &cell.summary;
-    let class = if s.seeds == 0 {
-        Class::NotRun
-    } else if s.unsafe_seeds > 0 {
-        Class::Corrupted
-    } else if s.overlap_seeds > 0 {
-        Class::OverlapOnly
-    } else {
-        Class::Clean
-    };
     DesignVerdict {
         design: cell.algorithm.clone(),
-        class,
+        class: Class::of(cell),
         seeds: s.seeds,
         corrupted_seeds: s.unsafe_seeds,
         overlap_seeds: s.overlap_seeds,

@@ -8,6 +8,7 @@
 //! writes each file atomically and leaves no file of an owned subdirectory
 //! that this write did not produce.
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::Path;
 
@@ -29,6 +30,18 @@ pub fn claim_empty(out: &Path, what: &str) -> Result<(), String> {
     std::fs::write(&probe, b"")
         .and_then(|_| std::fs::remove_file(&probe))
         .map_err(|e| format!("--out {shown}: cannot write there: {e}"))
+}
+
+/// Every kind of directory's settings file.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Read `dir`'s manifest as a `T`; `what` names the kind of directory for
+/// the error ("locksim report", "locksim sweep"). Errors are one line.
+pub fn read_manifest<T: DeserializeOwned>(dir: &Path, what: &str) -> Result<T, String> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e} (is {} a {what} directory?)", path.display(), dir.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is malformed: {e}", path.display()))
 }
 
 /// FNV-1a of `value`'s JSON, as 16 hex digits: a manifest keeps it so a

@@ -27,7 +27,7 @@ use crate::out_dir;
 use crate::shrink::story::shrunk_case;
 use crate::sweep::CellResult;
 
-pub const MANIFEST: &str = "manifest.json";
+pub const MANIFEST: &str = out_dir::MANIFEST;
 pub const RUNS: &str = reports::runs_csv::PATH;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,11 +125,7 @@ pub fn load(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), String> {
         return Err(format!("{} holds a locksim sweep, not a comparison", dir.display()));
     }
     let manifest_path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-        format!("cannot read {}: {e} (is {} a locksim report directory?)", manifest_path.display(), dir.display())
-    })?;
-    let manifest: Manifest =
-        serde_json::from_str(&text).map_err(|e| format!("{} is malformed: {e}", manifest_path.display()))?;
+    let manifest: Manifest = out_dir::read_manifest(dir, "locksim report")?;
     if manifest.checksum != checksum(&manifest.cells) {
         return Err(format!(
             "{} was edited by hand (its checksum does not match its cells); run `locksim compare` with the settings you want instead",

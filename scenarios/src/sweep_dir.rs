@@ -25,7 +25,7 @@ use reports::sweep::{html, maps, page, tables, AxisInfo, DesignMap, PointSummary
 use crate::grid::{Grid, SweepSpec};
 use crate::out_dir;
 
-pub const MANIFEST: &str = "manifest.json";
+pub const MANIFEST: &str = out_dir::MANIFEST;
 const KIND: &str = "sweep";
 /// The subdirectory of the maps, emptied on every write.
 const PLOTS: &str = maps::DIR;
@@ -123,16 +123,11 @@ pub fn load_rows(dir: &Path, grid: &Grid) -> Result<Vec<SweepRow>, String> {
 
 /// A sweep directory's manifest, checked against its checksum.
 pub fn load_manifest(dir: &Path) -> Result<SweepManifest, String> {
-    let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        format!("cannot read {}: {e} (is {} a locksim sweep directory?)", path.display(), dir.display())
-    })?;
-    let manifest: SweepManifest =
-        serde_json::from_str(&text).map_err(|e| format!("{} is malformed: {e}", path.display()))?;
+    let manifest: SweepManifest = out_dir::read_manifest(dir, "locksim sweep")?;
     if manifest.kind != KIND || manifest.checksum != out_dir::checksum(&manifest.sweep) {
         return Err(format!(
             "{} was edited by hand (its checksum does not match its sweep); run `locksim sweep` with the settings you want instead",
-            path.display()
+            dir.join(MANIFEST).display()
         ));
     }
     Ok(manifest)
@@ -193,8 +188,7 @@ pub fn write(
     report: Option<&SweepReport>,
 ) -> Result<(), String> {
     let axes: Vec<String> = grid.axes.iter().map(|a| a.name.clone()).collect();
-    let rows: Vec<SweepRow> = rows.values().cloned().collect();
-    let csv = rows::to_csv(&axes, &rows).map_err(|e| format!("{}: {e}", rows::PATH))?;
+    let csv = rows::to_csv(&axes, rows.values()).map_err(|e| format!("{}: {e}", rows::PATH))?;
     let manifest = serde_json::to_vec_pretty(manifest).expect("a manifest serializes");
     // The rows first: a directory with a manifest always has its rows.
     out_dir::write_files(out, &[], vec![(rows::PATH.into(), csv), (MANIFEST.into(), manifest)])?;

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 fn locksim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_locksim")).args(args).output().unwrap()
 }
@@ -150,16 +152,8 @@ fn ctrl_c_leaves_a_valid_partial_report_that_resume_completes() {
     let mut args: Vec<&str> =
         vec!["compare", "-a", "cache,database,redlock", "-s", "none,gc-pause,swarm", "--seeds", "40"];
     args.extend(["--duration", "20", "--out", dir.to_str().unwrap()]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_locksim")).args(&args).spawn().unwrap();
-    // Interrupt once the first cell is on disk (the handler is installed by then).
-    while !dir.join("manifest.json").exists() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("compare ended before it could be interrupted: {status}");
-        }
-        std::thread::yield_now();
-    }
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let status = child.wait().unwrap();
+    // Interrupt once the first cell is on disk.
+    let status = common::interrupted(&args, &dir.join("manifest.json"), std::time::Duration::ZERO);
     if status.code() == Some(0) {
         eprintln!("compare finished before the interrupt landed; nothing to check");
         return;

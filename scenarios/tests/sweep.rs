@@ -330,17 +330,8 @@ fn ctrl_c_saves_the_finished_runs_and_resume_completes_the_sweep() {
     let (dir, straight) = (scratch("sweep-interrupted"), scratch("sweep-uninterrupted"));
     let mut args = vec!["sweep", "-a", "cache,redlock", "-s", "gc-pause", "--duration", "10", "--seeds", "30"];
     args.extend(["--axis", "scenario.pause_ms=500,5000", "--jobs", "1", "--out", dir.to_str().unwrap()]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_locksim")).args(&args).spawn().unwrap();
     // The handler is installed once the directory is claimed.
-    while !dir.exists() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("sweep ended before it could be interrupted: {status}");
-        }
-        std::thread::yield_now();
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let status = child.wait().unwrap();
+    let status = common::interrupted(&args, &dir, std::time::Duration::from_millis(300));
     if status.code() == Some(0) {
         eprintln!("the sweep finished before the interrupt landed; nothing to check");
         return;

@@ -25,7 +25,7 @@ pub fn record_columns() -> Vec<String> {
     r.headers().expect("a header").iter().map(String::from).collect()
 }
 
-pub fn to_csv(axes: &[String], rows: &[SweepRow]) -> Result<Vec<u8>, csv::Error> {
+pub fn to_csv<'r>(axes: &[String], rows: impl IntoIterator<Item = &'r SweepRow>) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     let mut header = vec!["design".to_string(), "point".to_string()];
     header.extend(axes.iter().cloned());

@@ -1,5 +1,8 @@
 //! What several test files share.
 
+// Each test file compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,4 +21,20 @@ pub fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     out
+}
+
+/// Start `locksim args`, wait until `ready` exists (its Ctrl-C handler is
+/// installed by then) and `settle` more, send it SIGINT, and return how it
+/// ended (it may have finished first: exit 0).
+pub fn interrupted(args: &[&str], ready: &Path, settle: std::time::Duration) -> std::process::ExitStatus {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_locksim")).args(args).spawn().unwrap();
+    while !ready.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{} ended before it could be interrupted: {status}", args[0]);
+        }
+        std::thread::yield_now();
+    }
+    std::thread::sleep(settle);
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap()
 }
